@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The `vellum` command: the composition root. Each subcommand lives in its
+ * own file and is loaded on demand, so `vellum verify` starts fast.
+ */
+import { CliError, runCommand } from './command.js';
+
+runCommand(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`vellum: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`vellum: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
