@@ -66,7 +66,9 @@ export function decodeBase64(s: string, code: TlogErrorCode, what = 'base64'): U
 /** Decodes a base64 line that MUST hold exactly one SHA-256 hash. */
 export function decodeHash(s: string, code: TlogErrorCode, what = 'hash'): Uint8Array {
   if (typeof s !== 'string' || s.length !== 44) throw bad(code, what, `is not ${HASH_SIZE} bytes of base64`);
-  return decodeBase64(s, code, what);
+  const h = decodeBase64(s, code, what);
+  if (h.length !== HASH_SIZE) throw bad(code, what, `is not ${HASH_SIZE} bytes`);
+  return h;
 }
 
 function bad(code: TlogErrorCode, what: string, why: string): TlogError {

@@ -40,10 +40,12 @@ export interface OpenedCheckpoint {
  * that is not 32 bytes, or an empty line or control character anywhere.
  */
 export function formatCheckpoint(c: CheckpointInput): string {
-  if (!Number.isSafeInteger(c.size) || c.size < 0)
+  if (!Number.isSafeInteger(c.size) || c.size < 0) {
     throw new TlogError('bad-checkpoint', `tree size ${c.size} is not a safe integer`);
-  if (!(c.root instanceof Uint8Array) || c.root.length !== HASH_SIZE)
+  }
+  if (!(c.root instanceof Uint8Array) || c.root.length !== HASH_SIZE) {
     throw new TlogError('bad-checkpoint', 'root hash must be 32 bytes');
+  }
   const lines = [c.origin, String(c.size), encodeBase64(c.root), ...(c.extensions ?? [])];
   for (const line of lines) {
     if (typeof line !== 'string' || line === '' || line.includes('\n')) {
@@ -66,8 +68,9 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (lines.length < 3) throw new TlogError('bad-checkpoint', 'checkpoint has fewer than 3 lines');
   const [origin, size, root, ...extensions] = lines as [string, string, string, ...string[]];
   if (origin === '') throw new TlogError('bad-checkpoint', 'checkpoint origin is empty');
-  if (extensions.includes(''))
+  if (extensions.includes('')) {
     throw new TlogError('bad-checkpoint', 'checkpoint extension lines must be non-empty');
+  }
   return {
     origin,
     size: treeSize(size),

@@ -123,8 +123,9 @@ export function cosign(body: string, cosigner: Cosigner, timestamp: number): str
   }
   parseCheckpoint(body);
   const sig = cosigner.signCosignatureMessage(cosignatureMessage(body, timestamp));
-  if (!(sig instanceof Uint8Array) || sig.length !== 64)
+  if (!(sig instanceof Uint8Array) || sig.length !== 64) {
     throw new TlogError('bad-cosignature', 'cosigner returned a malformed signature');
+  }
   const signature = new Uint8Array(COSIGNATURE_SIZE);
   new DataView(signature.buffer).setBigUint64(0, BigInt(timestamp));
   signature.set(sig, 8);

@@ -144,8 +144,9 @@ export function decodeKey(s: string, isPrivate: boolean): KeyParts {
   if (typeof s !== 'string' || s.length > 8192) throw new TlogError('bad-key', `malformed ${what}`);
   let rest = s;
   if (isPrivate) {
-    if (!rest.startsWith(PRIVATE_PREFIX))
+    if (!rest.startsWith(PRIVATE_PREFIX)) {
       throw new TlogError('bad-key', `${what} does not start with ${PRIVATE_PREFIX}`);
+    }
     rest = rest.slice(PRIVATE_PREFIX.length);
   }
   const a = rest.indexOf('+');
@@ -154,8 +155,9 @@ export function decodeKey(s: string, isPrivate: boolean): KeyParts {
   const name = rest.slice(0, a);
   const id = rest.slice(a + 1, b);
   if (!isValidKeyName(name)) throw new TlogError('bad-key', `${what} has an invalid key name`);
-  if (!/^[0-9a-f]{8}$/.test(id))
+  if (!/^[0-9a-f]{8}$/.test(id)) {
     throw new TlogError('bad-key', `${what} key ID is not 8 lowercase hex digits`);
+  }
   const raw = decodeBase64(rest.slice(b + 1), 'bad-key', `${what} key`);
   if (raw.length < 2) throw new TlogError('bad-key', `${what} has no key material`);
   return { name, keyId: Number.parseInt(id, 16), type: raw[0]!, key: raw.subarray(1) };
@@ -167,15 +169,18 @@ export function decodeKey(s: string, isPrivate: boolean): KeyParts {
  */
 export function decodeVerifierKey(vkey: string, type: number, size: number): KeyParts {
   const k = decodeKey(vkey, false);
-  if (k.type !== type)
+  if (k.type !== type) {
     throw new TlogError(
       'bad-key',
       `verifier key type 0x${k.type.toString(16)} is not 0x${type.toString(16)}`,
     );
-  if (k.key.length !== size)
+  }
+  if (k.key.length !== size) {
     throw new TlogError('bad-key', `verifier key is ${k.key.length} bytes, want ${size}`);
-  if (k.keyId !== computeKeyId(k.name, k.type, k.key))
+  }
+  if (k.keyId !== computeKeyId(k.name, k.type, k.key)) {
     throw new TlogError('bad-key', 'verifier key ID does not match the key');
+  }
   return k;
 }
 
@@ -185,13 +190,16 @@ export function decodeVerifierKey(vkey: string, type: number, size: number): Key
  */
 export function decodeSignerKey(skey: string, type: number): KeyParts & { readonly publicKey: Uint8Array } {
   const k = decodeKey(skey, true);
-  if (k.type !== type)
+  if (k.type !== type) {
     throw new TlogError('bad-key', `signer key type 0x${k.type.toString(16)} is not 0x${type.toString(16)}`);
-  if (k.key.length !== 32)
+  }
+  if (k.key.length !== 32) {
     throw new TlogError('bad-key', `signer key seed is ${k.key.length} bytes, want 32`);
+  }
   const publicKey = ed25519PublicKey(k.key);
-  if (k.keyId !== computeKeyId(k.name, type, publicKey))
+  if (k.keyId !== computeKeyId(k.name, type, publicKey)) {
     throw new TlogError('bad-key', 'signer key ID does not match the key');
+  }
   return { ...k, publicKey };
 }
 
@@ -202,8 +210,9 @@ export function generateKeyOfType(
   seed: Uint8Array,
 ): { skey: string; vkey: string } {
   if (!isValidKeyName(name)) throw new TlogError('bad-key', 'invalid key name');
-  if (!(seed instanceof Uint8Array) || seed.length !== 32)
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) {
     throw new TlogError('bad-key', 'an Ed25519 seed is 32 bytes');
+  }
   const publicKey = ed25519PublicKey(seed);
   const keyId = computeKeyId(name, type, publicKey);
   return {
@@ -245,8 +254,9 @@ export function parseVerifierKey(vkey: string): Verifier {
 
 /** Throws `TlogError(code)` unless `text` is a valid note text: UTF-8, no controls but "\n", ends in "\n". */
 export function checkNoteText(text: string, code: TlogErrorCode): void {
-  if (typeof text !== 'string' || !text.endsWith('\n'))
+  if (typeof text !== 'string' || !text.endsWith('\n')) {
     throw new TlogError(code, 'note text must end in a newline');
+  }
   if (text.length > MAX_NOTE_SIZE) throw new TlogError(code, 'note text is too large');
   checkCharacters(text, code);
 }
@@ -268,8 +278,9 @@ export function formatSignatureLine(sig: NoteSignature): string {
 
 /** Parses one signature line, without its newline. Throws `TlogError(code)`. */
 export function parseSignatureLine(line: string, code: TlogErrorCode = 'bad-note'): NoteSignature {
-  if (typeof line !== 'string' || !line.startsWith(SIG_PREFIX))
+  if (typeof line !== 'string' || !line.startsWith(SIG_PREFIX)) {
     throw new TlogError(code, 'signature line does not start with "— "');
+  }
   const rest = line.slice(SIG_PREFIX.length);
   const space = rest.indexOf(' ');
   const name = space < 0 ? rest : rest.slice(0, space);
@@ -294,8 +305,9 @@ export function decodeText(msg: string | Uint8Array, code: TlogErrorCode, max: n
   }
   if (typeof msg !== 'string') throw new TlogError(code, 'message is not a string or bytes');
   // UTF-8 is never shorter than the UTF-16 length: a cheap first bound before counting.
-  if (msg.length > max || utf8Length(msg) > max)
+  if (msg.length > max || utf8Length(msg) > max) {
     throw new TlogError(code, `message is larger than ${max} bytes`);
+  }
   if (!isWellFormed(msg)) throw new TlogError(code, 'message is not valid UTF-8');
   return msg;
 }
@@ -322,11 +334,13 @@ export function parseNote(msg: string | Uint8Array): ParsedNote {
   if (split < 0) throw new TlogError('bad-note', 'note has no blank line before its signatures');
   const text = s.slice(0, split + 1);
   const block = s.slice(split + 2);
-  if (block === '' || !block.endsWith('\n'))
+  if (block === '' || !block.endsWith('\n')) {
     throw new TlogError('bad-note', 'note signatures must end in a newline');
+  }
   const lines = block.slice(0, -1).split('\n', MAX_SIGNATURES + 1);
-  if (lines.length > MAX_SIGNATURES)
+  if (lines.length > MAX_SIGNATURES) {
     throw new TlogError('bad-note', `note has more than ${MAX_SIGNATURES} signatures`);
+  }
   return { text, signatures: lines.map((line) => parseSignatureLine(line)) };
 }
 
@@ -375,8 +389,9 @@ export function openNote(msg: string | Uint8Array, verifiers: readonly Verifier[
       continue;
     }
     if (v === null) throw new TlogError('bad-key', `ambiguous key ${k}: two verifiers share it`);
-    if (!callVerify(v, textBytes, sig.signature))
+    if (!callVerify(v, textBytes, sig.signature)) {
       throw new TlogError('invalid-signature', `invalid signature for key ${k}`);
+    }
     if (!seenKeys.has(k)) sigs.push(sig);
     seenKeys.add(k);
   }
@@ -405,8 +420,9 @@ export function signNote(text: string, signers: readonly Signer[]): string {
   if (bytes.length > MAX_NOTE_SIZE) throw new TlogError('bad-note', 'note text is too large');
   let out = `${text}\n`;
   for (const s of signers) {
-    if (!isValidKeyName(s.name) || !isKeyId(s.keyId))
+    if (!isValidKeyName(s.name) || !isKeyId(s.keyId)) {
       throw new TlogError('bad-key', 'invalid signer name or key ID');
+    }
     out += formatSignatureLine({ name: s.name, keyId: s.keyId, signature: s.sign(bytes) });
   }
   return out;

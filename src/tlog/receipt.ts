@@ -67,10 +67,12 @@ export interface VerifiedReceipt {
 
 /** Encodes a receipt. Throws `TlogError('bad-receipt')` for out-of-range fields. */
 export function formatReceipt(r: Receipt): string {
-  if (!Number.isSafeInteger(r.index) || r.index < 0)
+  if (!Number.isSafeInteger(r.index) || r.index < 0) {
     throw new TlogError('bad-receipt', `index ${r.index} is not a safe integer`);
-  if (r.proof.length > MAX_PROOF_LINES)
+  }
+  if (r.proof.length > MAX_PROOF_LINES) {
     throw new TlogError('bad-receipt', `more than ${MAX_PROOF_LINES} proof hashes`);
+  }
   if (typeof r.checkpoint !== 'string' || r.checkpoint === '' || !r.checkpoint.endsWith('\n')) {
     throw new TlogError('bad-receipt', 'checkpoint must be a signed note ending in a newline');
   }
@@ -78,8 +80,9 @@ export function formatReceipt(r: Receipt): string {
   if (r.extra !== undefined) out += `extra ${encodeBase64(r.extra)}\n`;
   out += `index ${r.index}\n`;
   for (const h of r.proof) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
       throw new TlogError('bad-receipt', 'proof hashes must be 32 bytes');
+    }
     out += `${encodeBase64(h)}\n`;
   }
   return `${out}\n${r.checkpoint}`;
@@ -95,11 +98,13 @@ export function parseReceipt(input: string | Uint8Array): Receipt {
   const blank = text.indexOf('\n\n');
   if (blank < 0) throw new TlogError('bad-receipt', 'receipt has no blank line before the checkpoint');
   const checkpoint = text.slice(blank + 2);
-  if (checkpoint === '' || !checkpoint.endsWith('\n'))
+  if (checkpoint === '' || !checkpoint.endsWith('\n')) {
     throw new TlogError('bad-receipt', 'receipt checkpoint is missing or truncated');
+  }
   const lines = text.slice(0, blank).split('\n', MAX_PROOF_LINES + 4);
-  if (lines[0] !== RECEIPT_HEADER)
+  if (lines[0] !== RECEIPT_HEADER) {
     throw new TlogError('bad-receipt', `receipt does not start with ${RECEIPT_HEADER}`);
+  }
   let at = 1;
   let extra: Uint8Array | undefined;
   if (lines[at]?.startsWith('extra ')) {
@@ -110,8 +115,9 @@ export function parseReceipt(input: string | Uint8Array): Receipt {
   if (!indexLine.startsWith('index ')) throw new TlogError('bad-receipt', 'receipt has no index line');
   const index = decimal(indexLine.slice('index '.length));
   const hashes = lines.slice(at + 1);
-  if (hashes.length > MAX_PROOF_LINES)
+  if (hashes.length > MAX_PROOF_LINES) {
     throw new TlogError('bad-receipt', `receipt has more than ${MAX_PROOF_LINES} proof lines`);
+  }
   const proof = hashes.map((h, i) => decodeHash(h, 'bad-receipt', `receipt proof hash ${i}`));
   return extra === undefined ? { index, proof, checkpoint } : { index, proof, checkpoint, extra };
 }
@@ -165,8 +171,9 @@ export function verifyReceipt(receipt: Receipt, policy: ReceiptPolicy): Verified
     );
   }
   const leaf = policy.entry !== undefined ? leafHash(policy.entry) : policy.leafHash;
-  if (!(leaf instanceof Uint8Array) || leaf.length !== HASH_SIZE)
+  if (!(leaf instanceof Uint8Array) || leaf.length !== HASH_SIZE) {
     throw new TlogError('bad-receipt', 'leaf hash must be 32 bytes');
+  }
   checkInclusion(receipt.proof, checkpoint.size, checkpoint.root, receipt.index, leaf);
   return { checkpoint, note, cosignatures };
 }

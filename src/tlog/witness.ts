@@ -46,8 +46,9 @@ function decimal(s: string, what: string): number {
 
 /** Encodes an add-checkpoint request body. Throws `TlogError('bad-witness-message')`. */
 export function formatAddCheckpoint(req: AddCheckpoint): string {
-  if (!Number.isSafeInteger(req.oldSize) || req.oldSize < 0)
+  if (!Number.isSafeInteger(req.oldSize) || req.oldSize < 0) {
     throw bad(`old size ${req.oldSize} is not a safe integer`);
+  }
   if (req.proof.length > MAX_CONSISTENCY_LINES) throw bad(`more than ${MAX_CONSISTENCY_LINES} proof lines`);
   if (typeof req.checkpoint !== 'string' || req.checkpoint === '' || !req.checkpoint.endsWith('\n')) {
     throw bad('checkpoint must be a signed note ending in a newline');
@@ -69,8 +70,9 @@ export function parseAddCheckpoint(body: string | Uint8Array): AddCheckpoint {
   const blank = text.indexOf('\n\n');
   if (blank < 0) throw bad('request has no blank line before the checkpoint');
   const checkpoint = text.slice(blank + 2);
-  if (checkpoint === '' || !checkpoint.endsWith('\n'))
+  if (checkpoint === '' || !checkpoint.endsWith('\n')) {
     throw bad('request checkpoint is missing or truncated');
+  }
   const lines = text.slice(0, blank).split('\n', MAX_CONSISTENCY_LINES + 2);
   const first = lines[0]!;
   if (!first.startsWith('old ')) throw bad('request does not start with "old <size>"');
@@ -87,11 +89,13 @@ export function parseAddCheckpoint(body: string | Uint8Array): AddCheckpoint {
  * one is required.
  */
 export function formatCosignatureLines(lines: readonly string[]): string {
-  if (lines.length === 0 || lines.length > MAX_SIGNATURES)
+  if (lines.length === 0 || lines.length > MAX_SIGNATURES) {
     throw bad(`a response has 1 to ${MAX_SIGNATURES} signature lines`);
+  }
   for (const line of lines) {
-    if (typeof line !== 'string' || !line.endsWith('\n') || line.indexOf('\n') !== line.length - 1)
+    if (typeof line !== 'string' || !line.endsWith('\n') || line.indexOf('\n') !== line.length - 1) {
       throw bad('not a single line');
+    }
     parseSignatureLine(line.slice(0, -1), 'bad-witness-message');
   }
   return lines.join('');

@@ -11,7 +11,9 @@ export class MemoryTree {
   readonly data: Uint8Array;
   constructor(readonly leaves: Uint8Array[]) {
     this.data = new Uint8Array(leaves.length * HASH_SIZE);
-    leaves.forEach((l, i) => this.data.set(leafHash(l), i * HASH_SIZE));
+    leaves.forEach((l, i) => {
+      this.data.set(leafHash(l), i * HASH_SIZE);
+    });
   }
   get size(): number {
     return this.leaves.length;

@@ -15,7 +15,16 @@ const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 // transparency-dev/merkle testonly/constants.go: LeafInputs and RootHashes.
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+const LEAVES = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+];
 const ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -31,9 +40,18 @@ const ROOTS = [
 describe('RFC 6962 hashing (transparency-dev/merkle rfc6962_test.go vectors)', () => {
   it('hashes the empty tree, leaves and nodes', () => {
     assert.equal(hex(EMPTY_ROOT), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    assert.equal(hex(leafHash(new Uint8Array())), '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
-    assert.equal(hex(leafHash(utf8('L123456'))), '395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56');
-    assert.equal(hex(nodeHash(utf8('N123'), utf8('N456'))), 'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb');
+    assert.equal(
+      hex(leafHash(new Uint8Array())),
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
+    assert.equal(
+      hex(leafHash(utf8('L123456'))),
+      '395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56',
+    );
+    assert.equal(
+      hex(nodeHash(utf8('N123'), utf8('N456'))),
+      'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb',
+    );
   });
 
   it('gives the reference roots of trees of size 0..8', () => {
@@ -41,7 +59,7 @@ describe('RFC 6962 hashing (transparency-dev/merkle rfc6962_test.go vectors)', (
       const hashes = LEAVES.slice(0, n).map((l) => leafHash(fromHex(l)));
       assert.equal(hex(rootOfLeafHashes(hashes)), ROOTS[n], `size ${n}`);
       const b = new TileBuilder();
-      hashes.forEach((h) => b.append(h));
+      for (const h of hashes) b.append(h);
       assert.equal(hex(b.root()), ROOTS[n], `tile builder, size ${n}`);
     }
   });

@@ -1,5 +1,11 @@
-/** A LogSource over a directory laid out as C2SP tlog-tiles. */
-import { readdir, readFile } from 'node:fs/promises';
+/**
+ * A LogSource over a directory laid out as C2SP tlog-tiles. Files are read
+ * synchronously: for thousands of small tiles that is several times faster
+ * than the thread pool's open/stat/read/close round trips, and an audit has
+ * nothing else to do meanwhile.
+ */
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogSource } from '../log-source.js';
 
@@ -8,7 +14,7 @@ export class DirLogSource implements LogSource {
 
   async read(path: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(join(this.location, ...path.split('/')));
+      return readFileSync(join(this.location, ...path.split('/')));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;

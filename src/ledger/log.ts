@@ -1,0 +1,517 @@
+/**
+ * One tenant log: a pool of pending entries, a sequencer that integrates
+ * them in batches, and the read and proof API over what it published.
+ *
+ * A sequencing round (`#integrate`): hash the batch into the tree's right
+ * edge, sign the new checkpoint, write every file the round publishes into
+ * one staging object, then compare-and-swap the checkpoint lock. That swap
+ * is the round's only commit point. Everything after it (`#publish`: write
+ * the tiles and bundles, replace `checkpoint`, drop the staging object) is
+ * idempotent, and is exactly what recovery runs after a crash. A failure
+ * anywhere before the commit point rejects the whole batch with a retryable
+ * error and reloads the log from storage before the next round.
+ */
+
+import type { CheckpointLock } from '../storage/checkpoint-lock.js';
+import { StorageError } from '../storage/errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { decodeBundle, encodeBundle, MAX_ENTRY_SIZE } from '../tlog/bundle.js';
+import { type Checkpoint, formatCheckpoint, openCheckpoint } from '../tlog/checkpoint.js';
+import { TlogError } from '../tlog/errors.js';
+import { bytesEqual, leafHash } from '../tlog/hash.js';
+import { type KeySigner, parseVerifierKey, signNote, type Verifier } from '../tlog/note.js';
+import { assembleProof, type Proof, type ProofPlan, planConsistency, planInclusion } from '../tlog/proof.js';
+import { formatReceipt } from '../tlog/receipt.js';
+import { ENTRIES, hashAt, locateNode, TILE_WIDTH, type Tile, tilePath, tileWidth } from '../tlog/tile.js';
+import { TileBuilder } from '../tlog/tile-builder.js';
+import { DedupIndex } from './dedup.js';
+import { LedgerError } from './errors.js';
+import { Pool, type PoolItem } from './pool.js';
+import { decodeStaging, encodeStaging, type StagedFile, stagingKey } from './staging.js';
+import { TileCache } from './tile-cache.js';
+
+export interface LogOptions {
+  /** The log's id in the checkpoint lock, e.g. "acme/audit". */
+  readonly id: string;
+  /** The log's signer; its name is the checkpoint origin. */
+  readonly signer: KeySigner;
+  readonly store: ObjectStore;
+  readonly lock: CheckpointLock;
+  /** Most entries integrated in one round (default 4096). */
+  readonly maxBatch?: number;
+  /** Longest an entry waits for its batch to fill, in ms (default 2). */
+  readonly maxDelayMs?: number;
+  /** Most entries waiting in the pool before appends are refused (default 262144). */
+  readonly maxPending?: number;
+  /** Identical entries get the index of the first (strict; default off). */
+  readonly dedup?: boolean;
+  /** Delete partial tiles once their full tile is written (C2SP allows it; default off). */
+  readonly removePartials?: boolean;
+  /** Observes each committed round (for metrics). */
+  readonly onRound?: (r: { entries: number; size: number; ms: number }) => void;
+}
+
+/** The latest published state of a log. */
+export interface LogHead {
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** The signed checkpoint note. */
+  readonly note: string;
+}
+
+export class Log {
+  readonly id: string;
+  readonly origin: string;
+  readonly verifier: Verifier;
+  readonly #o: Required<Omit<LogOptions, 'onRound'>> & Pick<LogOptions, 'onRound'>;
+  readonly #pool: Pool;
+  readonly #tiles = new TileCache(512);
+  #dedup: DedupIndex | undefined;
+
+  /** Committed state (the checkpoint lock's value). */
+  #size = 0;
+  #note = '';
+  #builder = new TileBuilder();
+  /** Entries of the right-edge (partial) bundle. */
+  #edgeEntries: Uint8Array[] = [];
+  /** Published state: what readers and provers see. */
+  #head: LogHead | undefined;
+  #needsRecovery = false;
+  /** The publish of the last committed round; the next commit waits for it. */
+  #publishing: Promise<void> = Promise.resolve();
+  readonly #waiters: { index: number; resolve: (h: LogHead) => void; reject: (e: unknown) => void }[] = [];
+  #closed = false;
+
+  private constructor(o: LogOptions) {
+    this.#o = {
+      maxBatch: 4096,
+      maxDelayMs: 2,
+      maxPending: 262144,
+      dedup: false,
+      removePartials: false,
+      ...o,
+    };
+    this.id = o.id;
+    this.origin = o.signer.name;
+    this.verifier = parseVerifierKey(o.signer.vkey);
+    this.#pool = new Pool({
+      maxBatch: this.#o.maxBatch,
+      maxDelayMs: this.#o.maxDelayMs,
+      maxPending: this.#o.maxPending,
+      run: (batch) => this.#round(batch),
+    });
+  }
+
+  /** Opens a log, creating it (with a signed empty checkpoint) when the lock has none, and recovers. */
+  static async open(o: LogOptions): Promise<Log> {
+    const log = new Log(o);
+    await log.#recover();
+    return log;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Appends one entry. MUST NOT resolve until the entry is durable and
+   * sequenced (its round committed); resolves to its index.
+   */
+  append(entry: Uint8Array): Promise<number> {
+    return this.appendMany([entry]).then((r) => r[0]!);
+  }
+
+  /** Appends entries, kept together in one round; resolves to their indexes in order. */
+  appendMany(entries: readonly Uint8Array[]): Promise<number[]> {
+    if (this.#closed) return Promise.reject(new LedgerError('closed', `log ${this.id} is closed`));
+    if (entries.length === 0) return Promise.reject(new LedgerError('empty-batch', 'no entries to append'));
+    for (const [i, e] of entries.entries()) {
+      if (!(e instanceof Uint8Array))
+        return Promise.reject(new LedgerError('bad-request', `entry ${i} is not bytes`));
+      if (e.length > MAX_ENTRY_SIZE) {
+        return Promise.reject(
+          new LedgerError(
+            'entry-too-large',
+            `entry ${i} has ${e.length} bytes; the limit is ${MAX_ENTRY_SIZE} (store large payloads as artifacts and log their digest)`,
+          ),
+        );
+      }
+    }
+    return this.#pool.add(entries);
+  }
+
+  /** Resolves once a published checkpoint covers `index`. */
+  published(index: number): Promise<LogHead> {
+    const head = this.#head;
+    if (head && index < head.size) return Promise.resolve(head);
+    if (this.#closed) return Promise.reject(new LedgerError('closed', `log ${this.id} is closed`));
+    return new Promise((resolve, reject) => this.#waiters.push({ index, resolve, reject }));
+  }
+
+  /** Entries waiting in the pool. */
+  get pending(): number {
+    return this.#pool.depth;
+  }
+
+  async #round(batch: PoolItem[]): Promise<void> {
+    const started = Date.now();
+    try {
+      if (this.#needsRecovery) await this.#recover();
+      const fresh: Uint8Array[] = [];
+      const dedup = this.#dedup;
+      const seen = new Map<string, number>();
+      const slots: number[][] = batch.map((item) =>
+        item.entries.map((e) => {
+          if (dedup) {
+            const key = DedupIndex.key(e);
+            const existing = dedup.get(key) ?? seen.get(key);
+            if (existing !== undefined) return existing;
+            seen.set(key, this.#size + fresh.length);
+          }
+          fresh.push(e);
+          return this.#size + fresh.length - 1;
+        }),
+      );
+      if (fresh.length > 0) await this.#integrate(fresh);
+      dedup?.addAll(seen);
+      batch.forEach((item, i) => {
+        item.resolve(slots[i]!);
+      });
+      this.#o.onRound?.({ entries: fresh.length, size: this.#size, ms: Date.now() - started });
+    } catch (e) {
+      this.#needsRecovery = true;
+      const err =
+        e instanceof LedgerError
+          ? e
+          : new LedgerError(
+              'unavailable',
+              `log ${this.id}: the batch was not stored (${(e as Error).message}); retry`,
+              { cause: e },
+            );
+      for (const item of batch) item.reject(err);
+    }
+  }
+
+  async #integrate(entries: Uint8Array[]): Promise<void> {
+    const oldNote = this.#note;
+    const oldSize = this.#size;
+    const all = [...this.#edgeEntries, ...entries];
+    const allStart = oldSize - this.#edgeEntries.length;
+    for (const e of entries) this.#builder.append(leafHash(e));
+    const size = this.#builder.size;
+    const files: StagedFile[] = [];
+    for (const { tile, data } of this.#builder.flush()) {
+      files.push({ path: tilePath(tile), data });
+      if (tile.level === 0) {
+        const from = tile.index * TILE_WIDTH - allStart;
+        files.push({
+          path: tilePath({ ...tile, level: ENTRIES }),
+          data: encodeBundle(all.slice(from, from + tile.width)),
+        });
+      }
+    }
+    const root = this.#builder.root();
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#o.signer]);
+    files.push({ path: 'checkpoint', data: new TextEncoder().encode(note) });
+    const key = stagingKey(size, root);
+    await this.#o.store.put(key, encodeStaging(files));
+    await this.#publishing; // the previous round's files are out before this round commits
+    await this.#swap(oldNote, note);
+    // COMMIT POINT. If the process dies here, the tree of `note` is the log:
+    // recovery finds the lock ahead of the published checkpoint and
+    // publishes this round's staging object, the same as #publish below.
+    this.#size = size;
+    this.#note = note;
+    this.#edgeEntries = all.slice(all.length - (size % TILE_WIDTH));
+    const publishing = this.#publish(key, files, { size, root, note });
+    publishing.catch((e) => {
+      this.#needsRecovery = true;
+      process.emitWarning(
+        `log ${this.id}: publishing size ${size} failed; it is retried from staging: ${(e as Error).message}`,
+      );
+      this.#scheduleRecovery(50);
+    });
+    // A failed publish fails the next round before its commit point, which then recovers.
+    this.#publishing = publishing;
+  }
+
+  async #swap(oldNote: string, note: string): Promise<void> {
+    const enc = new TextEncoder();
+    try {
+      await this.#o.lock.swap(this.id, oldNote === '' ? undefined : enc.encode(oldNote), enc.encode(note));
+    } catch (e) {
+      if (e instanceof StorageError && e.code === 'unavailable') {
+        // The swap may have happened; decide by reading it back.
+        const now = await this.#o.lock.get(this.id);
+        if (now && bytesEqual(now, enc.encode(note))) return;
+      }
+      if (e instanceof StorageError && e.code === 'lock-conflict') {
+        throw new LedgerError('conflict', `log ${this.id} was changed by another writer`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** Writes a committed round's files. Idempotent; also the recovery path. */
+  async #publish(key: string, files: readonly StagedFile[], head: LogHead): Promise<void> {
+    const store = this.#o.store;
+    await this.#publishFiles(files);
+    await store.replace('checkpoint', new TextEncoder().encode(head.note));
+    await store.delete(key);
+    if (this.#o.removePartials) await this.#removeSuperseded(files);
+    this.#setHead(head);
+  }
+
+  /** Runs recovery in an empty round (so never beside another round), retrying with back-off. */
+  #scheduleRecovery(delayMs: number): void {
+    setTimeout(() => {
+      if (this.#closed || !this.#needsRecovery) return;
+      this.#pool.add([]).catch(() => this.#scheduleRecovery(Math.min(delayMs * 2, 5000)));
+    }, delayMs).unref();
+  }
+
+  /** Deletes the partial tiles of the tiles a round completed (their full tile now serves every size). */
+  async #removeSuperseded(files: readonly StagedFile[]): Promise<void> {
+    for (const f of files) {
+      if (f.path.includes('.p/') || f.path === 'checkpoint') continue;
+      for (const p of await this.#o.store.list(`${f.path}.p/`)) await this.#o.store.delete(p);
+    }
+  }
+
+  #setHead(head: LogHead): void {
+    this.#head = head;
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const w = this.#waiters[i]!;
+      if (w.index < head.size) {
+        this.#waiters.splice(i, 1);
+        w.resolve(head);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Loads the committed state from storage and finishes a round that
+   * committed but did not publish. Removes staging objects of rounds that
+   * never committed (their entries were never acknowledged).
+   */
+  async #recover(): Promise<void> {
+    const { store, lock } = this.#o;
+    const enc = new TextEncoder();
+    await this.#publishing.catch(() => {});
+    this.#publishing = Promise.resolve();
+    let lockBytes = await lock.get(this.id);
+    if (lockBytes === undefined) {
+      const empty = signNote(
+        formatCheckpoint({ origin: this.origin, size: 0, root: new TileBuilder().root() }),
+        [this.#o.signer],
+      );
+      await this.#swap('', empty);
+      lockBytes = enc.encode(empty);
+    }
+    const note = new TextDecoder().decode(lockBytes);
+    const cp = this.#openOwn(note, 'the checkpoint lock');
+    const staged = await store.list('staging/');
+    const published = await store.get('checkpoint');
+    const key = stagingKey(cp.size, cp.root);
+    if (published === undefined || !bytesEqual(published, lockBytes)) {
+      if (cp.size === 0) {
+        await store.replace('checkpoint', lockBytes);
+      } else {
+        const data = await store.get(key);
+        if (!data)
+          throw new LedgerError(
+            'corrupt',
+            `log ${this.id}: checkpoint ${cp.size} is committed but neither published nor staged`,
+          );
+        const files = decodeStaging(data);
+        await this.#publishFiles(files);
+        await store.replace('checkpoint', lockBytes);
+      }
+    }
+    for (const k of staged) await store.delete(k);
+    await this.#loadEdge(cp, note);
+    this.#needsRecovery = false;
+  }
+
+  async #publishFiles(files: readonly StagedFile[]): Promise<void> {
+    await Promise.all(
+      files.filter((f) => f.path !== 'checkpoint').map((f) => this.#o.store.put(f.path, f.data)),
+    );
+  }
+
+  #openOwn(note: string | Uint8Array, what: string): Checkpoint {
+    try {
+      return openCheckpoint(note, [this.verifier], this.origin).checkpoint;
+    } catch (e) {
+      if (e instanceof TlogError)
+        throw new LedgerError('corrupt', `log ${this.id}: ${what} does not verify: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Rebuilds the right edge of the tree from the partial tiles of `cp`, checking it against the root. */
+  async #loadEdge(cp: Checkpoint, note: string): Promise<void> {
+    const size = cp.size;
+    const partials = new Map<number, Uint8Array>();
+    for (let level = 0; Math.floor(size / 256 ** level) > 0; level++) {
+      const width = Math.floor(size / 256 ** level) % TILE_WIDTH;
+      if (width === 0) continue;
+      const tile = { level, index: Math.floor(size / 256 ** (level + 1)), width };
+      partials.set(level, await this.#mustGet(tilePath(tile)));
+    }
+    let builder: TileBuilder;
+    try {
+      builder = new TileBuilder(size, (level) => partials.get(level)!);
+    } catch (e) {
+      throw new LedgerError(
+        'corrupt',
+        `log ${this.id}: the right edge of the tree is damaged: ${(e as Error).message}`,
+      );
+    }
+    if (!bytesEqual(builder.root(), cp.root)) {
+      throw new LedgerError(
+        'corrupt',
+        `log ${this.id}: the stored tiles do not hash to the checkpoint's root at size ${size}`,
+      );
+    }
+    const edgeWidth = size % TILE_WIDTH;
+    let edgeEntries: Uint8Array[] = [];
+    if (edgeWidth > 0) {
+      const path = tilePath({ level: ENTRIES, index: Math.floor(size / TILE_WIDTH), width: edgeWidth });
+      edgeEntries = this.#decode(await this.#mustGet(path), edgeWidth, path).map((e) => e.slice());
+      const edge = partials.get(0)!;
+      edgeEntries.forEach((e, i) => {
+        if (!bytesEqual(leafHash(e), edge.subarray(i * 32, i * 32 + 32))) {
+          throw new LedgerError(
+            'corrupt',
+            `log ${this.id}: entry ${size - edgeWidth + i} does not match its leaf hash`,
+          );
+        }
+      });
+    }
+    this.#builder = builder;
+    this.#edgeEntries = edgeEntries;
+    this.#size = size;
+    this.#note = note;
+    if (this.#o.dedup)
+      this.#dedup = await DedupIndex.load(size, (n) =>
+        this.#readTile({ level: 0, index: n, width: tileWidth(0, n, size) }),
+      );
+    this.#setHead({ size, root: cp.root, note });
+  }
+
+  async #mustGet(path: string): Promise<Uint8Array> {
+    const data = await this.#o.store.get(path);
+    if (!data) throw new LedgerError('corrupt', `log ${this.id}: ${path} is missing`);
+    return data;
+  }
+
+  #decode(data: Uint8Array, width: number, path: string): Uint8Array[] {
+    try {
+      return decodeBundle(data, width);
+    } catch (e) {
+      throw new LedgerError('corrupt', `log ${this.id}: ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The latest published checkpoint. */
+  head(): LogHead {
+    if (!this.#head) throw new LedgerError('closed', `log ${this.id} is not open`);
+    return this.#head;
+  }
+
+  /** Reads tile bytes at the width the published tree has (full, or the right-edge partial). */
+  async #readTile(tile: Tile): Promise<Uint8Array> {
+    const path = tilePath(tile);
+    const cached = this.#tiles.get(path);
+    if (cached) return cached;
+    const data = await this.#mustGet(path);
+    if (tile.width === TILE_WIDTH) this.#tiles.set(path, data);
+    return data;
+  }
+
+  /** The entry at `index` of the published tree. */
+  async entry(index: number): Promise<Uint8Array> {
+    for await (const e of this.readSince(index, 1)) return e.entry;
+    throw new LedgerError('out-of-range', `index ${index} is not in the log`);
+  }
+
+  /** Streams up to `limit` published entries from `index` on. */
+  async *readSince(index: number, limit: number): AsyncGenerator<{ index: number; entry: Uint8Array }> {
+    const size = this.head().size;
+    checkIndex(index, size + 1, 'index');
+    const end = Math.min(size, index + Math.max(0, limit));
+    for (let i = index; i < end; ) {
+      const n = Math.floor(i / TILE_WIDTH);
+      const width = tileWidth(0, n, size);
+      const tile = { level: ENTRIES, index: n, width };
+      const path = tilePath(tile);
+      const entries = this.#decode(await this.#readTile(tile), width, path);
+      for (let j = i - n * TILE_WIDTH; j < width && i < end; j++, i++) yield { index: i, entry: entries[j]! };
+    }
+  }
+
+  async #readNodes(plan: ProofPlan, size: number): Promise<Uint8Array[]> {
+    const published = this.head().size;
+    const locs = plan.nodes.map((n) => locateNode(n.level, n.index, size));
+    // Read each tile once, at the width the published tree has (a prefix serves older sizes).
+    const tiles = new Map<string, Promise<Uint8Array>>();
+    for (const l of locs) {
+      const t = { ...l.tile, width: tileWidth(l.tile.level, l.tile.index, published) };
+      const p = tilePath(t);
+      if (!tiles.has(p)) tiles.set(p, this.#readTile(t));
+    }
+    const data = await Promise.all(tiles.values());
+    const byPath = new Map([...tiles.keys()].map((k, i) => [k, data[i]!]));
+    return locs.map((l) =>
+      hashAt(
+        l,
+        byPath.get(tilePath({ ...l.tile, width: tileWidth(l.tile.level, l.tile.index, published) }))!,
+      ),
+    );
+  }
+
+  /** RFC 6962 inclusion proof of `index` in the published tree of `size` (default: the latest). */
+  async proveInclusion(index: number, size = this.head().size): Promise<Proof> {
+    checkIndex(size, this.head().size + 1, 'size');
+    checkIndex(index, size, 'index');
+    const plan = planInclusion(index, size);
+    return assembleProof(plan, await this.#readNodes(plan, size));
+  }
+
+  /** RFC 6962 consistency proof from tree size `from` to `to` (default: the latest). */
+  async proveConsistency(from: number, to = this.head().size): Promise<Proof> {
+    checkIndex(to, this.head().size + 1, 'size');
+    checkIndex(from, to + 1, 'old size');
+    const plan = planConsistency(from, to);
+    return assembleProof(plan, await this.#readNodes(plan, to));
+  }
+
+  /** A C2SP tlog-proof receipt for `index` against the latest checkpoint. */
+  async receipt(index: number): Promise<string> {
+    const head = this.head();
+    checkIndex(index, head.size, 'index');
+    const proof = await this.proveInclusion(index, head.size);
+    return formatReceipt({ index, proof, checkpoint: head.note });
+  }
+
+  /** Stops taking entries, finishes what is pooled, and waits for publishing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.drain();
+    await this.#publishing.catch(() => {});
+    for (const w of this.#waiters.splice(0)) w.reject(new LedgerError('closed', `log ${this.id} closed`));
+  }
+}
+
+function checkIndex(i: number, bound: number, what: string): void {
+  if (!Number.isSafeInteger(i) || i < 0 || i >= bound) {
+    throw new LedgerError(
+      'out-of-range',
+      `${what} ${i} is outside the published log (${what === 'index' ? `size ${bound}` : `max ${bound - 1}`})`,
+    );
+  }
+}
