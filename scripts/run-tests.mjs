@@ -24,8 +24,15 @@ if (files.length === 0) {
 mkdirSync('.cache', { recursive: true });
 const child = spawn(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap',
-   '--test-reporter-destination=.cache/last-test.tap', '--test-concurrency=2', ...files],
+  [
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    '--test-reporter-destination=.cache/last-test.tap',
+    '--test-concurrency=2',
+    ...files,
+  ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
 child.on('exit', (code) => {

@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'keygen <origin>             print a new signer key and its verifier key',
     load: async () => (await import('./keygen.js')).keygen,
   },
+  fsck: {
+    summary: 'fsck [<data dir>]           check every log of a data directory (repairs nothing)',
+    load: async () => (await import('./fsck.js')).fsck,
+  },
   verify: {
     summary: 'verify <log> --vkey K [--old FILE] [--witness K]...  audit a log (directory or URL)',
     load: async () => (await import('./verify.js')).verify,
@@ -41,7 +45,10 @@ ${Object.values(COMMANDS)
 Run 'vellum <command> --help' for a command's options.
 `;
 
-export async function runCommand(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(USAGE);

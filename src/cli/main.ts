@@ -14,7 +14,9 @@ runCommand(process.argv.slice(2)).then(
       process.stderr.write(`vellum: ${err.message}\n`);
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`vellum: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `vellum: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 70;
     }
   },
