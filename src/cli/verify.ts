@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { auditLog } from '../ledger/audit.js';
-import type { LogSource } from '../storage/log-source.js';
 import { DirLogSource } from '../storage/fs/dir-log-source.js';
 import { HttpLogSource } from '../storage/http/http-log-source.js';
+import type { LogSource } from '../storage/log-source.js';
 import { encodeBase64 } from '../tlog/base64.js';
 import { cosignatureVerifier } from '../tlog/cosignature.js';
 import { TlogError } from '../tlog/errors.js';
@@ -58,7 +58,13 @@ export function logSource(location: string, headers: string[] = []): LogSource {
 export async function verify(args: string[], io: Io): Promise<number> {
   const { positional, flags } = parseArgs(
     args,
-    { vkey: { value: true }, old: { value: true }, witness: { value: true, repeat: true }, header: { value: true, repeat: true }, help: {} },
+    {
+      vkey: { value: true },
+      old: { value: true },
+      witness: { value: true, repeat: true },
+      header: { value: true, repeat: true },
+      help: {},
+    },
     USAGE,
   );
   if (flags.has('help')) {
@@ -72,7 +78,9 @@ export async function verify(args: string[], io: Io): Promise<number> {
   let witnesses: Verifier[];
   try {
     logKey = parseVerifierKey(await keyArg(vkey));
-    witnesses = await Promise.all((flags.get('witness') ?? []).map(async (w) => witnessVerifier(await keyArg(w))));
+    witnesses = await Promise.all(
+      (flags.get('witness') ?? []).map(async (w) => witnessVerifier(await keyArg(w))),
+    );
   } catch (e) {
     if (e instanceof TlogError) throw new CliError(`bad key: ${e.message}`);
     throw e;

@@ -10,7 +10,10 @@ export const MAX_ENTRY_SIZE = 65535;
 /** Throws TlogError('entry-too-large') unless `entry` fits an entry bundle. */
 export function checkEntry(entry: Uint8Array): void {
   if (entry.length > MAX_ENTRY_SIZE) {
-    throw new TlogError('entry-too-large', `entry of ${entry.length} bytes is over the limit of ${MAX_ENTRY_SIZE}`);
+    throw new TlogError(
+      'entry-too-large',
+      `entry of ${entry.length} bytes is over the limit of ${MAX_ENTRY_SIZE}`,
+    );
   }
 }
 
@@ -41,15 +44,21 @@ export function decodeBundle(data: Uint8Array, count?: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let at = 0;
   while (at < data.length && (count === undefined || out.length < count)) {
-    if (at + 2 > data.length) throw new TlogError('bad-bundle', `bundle truncated in the length of entry ${out.length}`);
+    if (at + 2 > data.length)
+      throw new TlogError('bad-bundle', `bundle truncated in the length of entry ${out.length}`);
     const len = data[at]! * 256 + data[at + 1]!;
     if (at + 2 + len > data.length) {
-      throw new TlogError('bad-bundle', `entry ${out.length} claims ${len} bytes, ${data.length - at - 2} left`);
+      throw new TlogError(
+        'bad-bundle',
+        `entry ${out.length} claims ${len} bytes, ${data.length - at - 2} left`,
+      );
     }
     out.push(data.subarray(at + 2, at + 2 + len));
     at += 2 + len;
   }
-  if (count !== undefined && out.length < count) throw new TlogError('bad-bundle', `bundle holds ${out.length} entries, want ${count}`);
-  if (at !== data.length) throw new TlogError('bad-bundle', `${data.length - at} trailing bytes after ${out.length} entries`);
+  if (count !== undefined && out.length < count)
+    throw new TlogError('bad-bundle', `bundle holds ${out.length} entries, want ${count}`);
+  if (at !== data.length)
+    throw new TlogError('bad-bundle', `${data.length - at} trailing bytes after ${out.length} entries`);
   return out;
 }

@@ -4,8 +4,8 @@
  * root of the complete subtree over leaves [k·2^L, (k+1)·2^L).
  */
 import { TlogError } from './errors.js';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
-import { checkCount, log2Floor, pow2, splitPoint } from './numbers.js';
+import { EMPTY_ROOT, HASH_SIZE, merkleRoot, nodeHash } from './hash.js';
+import { checkCount, log2Floor, pow2 } from './numbers.js';
 
 /** A node of the tree: the complete subtree of 2^level leaves starting at leaf index·2^level. */
 export interface NodeId {
@@ -41,15 +41,23 @@ export function foldRange(hashes: readonly Uint8Array[]): Uint8Array {
 
 /**
  * MTH of `count` consecutive hashes stored back to back in `data` from hash
- * `offset` on (RFC 6962 §2.1 over those hashes as leaves of a subtree).
+ * `offset` on (RFC 6962 §2.1 over those hashes as leaves of a subtree), as
+ * a new 32-byte array.
  */
 export function hashRun(data: Uint8Array, offset: number, count: number): Uint8Array {
-  if (count <= 0 || data.length < (offset + count) * HASH_SIZE) {
-    throw new TlogError('bad-hashes', `need ${count} hashes at ${offset}, have ${Math.floor(data.length / HASH_SIZE)}`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    offset < 0 ||
+    !Number.isSafeInteger(count) ||
+    count <= 0 ||
+    data.length < (offset + count) * HASH_SIZE
+  ) {
+    throw new TlogError(
+      'bad-hashes',
+      `need ${count} hashes at ${offset}, have ${Math.floor(data.length / HASH_SIZE)}`,
+    );
   }
-  if (count === 1) return data.subarray(offset * HASH_SIZE, (offset + 1) * HASH_SIZE);
-  const k = splitPoint(count);
-  return nodeHash(hashRun(data, offset, k), hashRun(data, offset + k, count - k));
+  return merkleRoot(data, offset, count);
 }
 
 /** MTH(D[0:n]) of a list of leaf hashes. */
@@ -69,12 +77,14 @@ export function rootOfLeafHashes(hashes: readonly Uint8Array[]): Uint8Array {
  */
 export function storedHashIndex(level: number, n: number): number {
   checkCount(n, 'node index');
-  if (!Number.isInteger(level) || level < 0 || level > 62) throw new TlogError('bad-number', `level ${level}`);
+  if (!Number.isInteger(level) || level < 0 || level > 62)
+    throw new TlogError('bad-number', `level ${level}`);
   for (let l = level; l > 0; l--) n = 2 * n + 1;
   let i = 0;
   for (; n > 0; n = Math.floor(n / 2)) i += n;
   const out = i + level;
-  if (!Number.isSafeInteger(out)) throw new TlogError('bad-number', `stored hash index of (${level}, ${n}) overflows`);
+  if (!Number.isSafeInteger(out))
+    throw new TlogError('bad-number', `stored hash index of (${level}, ${n}) overflows`);
   return out;
 }
 

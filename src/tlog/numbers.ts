@@ -10,7 +10,8 @@ export const MAX_TREE_SIZE = Number.MAX_SAFE_INTEGER;
 
 /** Throws unless `n` is a safe non-negative integer. */
 export function checkCount(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new TlogError('bad-number', `${what} ${n} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new TlogError('bad-number', `${what} ${n} is not a non-negative safe integer`);
 }
 
 /** 2^k for 0 <= k <= 53. */
@@ -58,8 +59,10 @@ export function popCount(n: number): number {
  * (except "0" itself), at most `max`.
  */
 export function parseDecimal(s: string, what: string, max = MAX_TREE_SIZE): number {
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(s)) throw new TlogError('bad-number', `${what} ${JSON.stringify(s.slice(0, 40))} is not a canonical decimal`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(s))
+    throw new TlogError('bad-number', `${what} ${JSON.stringify(s.slice(0, 40))} is not a canonical decimal`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n > max) throw new TlogError('bad-number', `${what} ${s} is out of range (max ${max})`);
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new TlogError('bad-number', `${what} ${s} is out of range (max ${max})`);
   return n;
 }

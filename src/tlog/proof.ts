@@ -41,7 +41,8 @@ function makePlan(ranges: [number, number][]): ProofPlan {
 export function planInclusion(index: number, size: number): ProofPlan {
   checkCount(index, 'index');
   checkCount(size, 'tree size');
-  if (index >= size) throw new TlogError('bad-proof-request', `index ${index} is not in a tree of size ${size}`);
+  if (index >= size)
+    throw new TlogError('bad-proof-request', `index ${index} is not in a tree of size ${size}`);
   const ranges: [number, number][] = [];
   let lo = 0;
   let hi = size;
@@ -62,7 +63,8 @@ export function planInclusion(index: number, size: number): ProofPlan {
 export function planConsistency(oldSize: number, newSize: number): ProofPlan {
   checkCount(oldSize, 'old size');
   checkCount(newSize, 'new size');
-  if (oldSize > newSize) throw new TlogError('bad-proof-request', `old size ${oldSize} is larger than new size ${newSize}`);
+  if (oldSize > newSize)
+    throw new TlogError('bad-proof-request', `old size ${oldSize} is larger than new size ${newSize}`);
   const ranges: [number, number][] = [];
   if (oldSize > 0 && oldSize < newSize) {
     // SUBPROOF(m, D[lo:hi], complete), unrolled; hashes are collected innermost-last and reversed.
@@ -92,7 +94,8 @@ export function assembleProof(plan: ProofPlan, hashes: readonly Uint8Array[]): P
   if (hashes.length !== plan.nodes.length) {
     throw new TlogError('bad-hashes', `plan needs ${plan.nodes.length} hashes, got ${hashes.length}`);
   }
-  for (const h of hashes) if (h.length !== HASH_SIZE) throw new TlogError('bad-hashes', `a hash has ${h.length} bytes`);
+  for (const h of hashes)
+    if (h.length !== HASH_SIZE) throw new TlogError('bad-hashes', `a hash has ${h.length} bytes`);
   return plan.steps.map((at) => foldRange(at.map((i) => hashes[i]!)));
 }
 
@@ -106,7 +109,8 @@ function half(n: number): number {
 
 function checkHashes(proof: readonly Uint8Array[], ...more: Uint8Array[]): void {
   for (const h of [...proof, ...more]) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) throw new TlogError('bad-proof', 'a proof hash is not 32 bytes');
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
+      throw new TlogError('bad-proof', 'a proof hash is not 32 bytes');
   }
 }
 
@@ -114,7 +118,13 @@ function checkHashes(proof: readonly Uint8Array[], ...more: Uint8Array[]): void 
  * Checks that `leaf` (a leaf hash) is at `index` in the tree of `size`
  * with `root`. Throws TlogError('bad-proof') otherwise.
  */
-export function checkInclusion(proof: readonly Uint8Array[], size: number, root: Uint8Array, index: number, leaf: Uint8Array): void {
+export function checkInclusion(
+  proof: readonly Uint8Array[],
+  size: number,
+  root: Uint8Array,
+  index: number,
+  leaf: Uint8Array,
+): void {
   checkCount(index, 'index');
   checkCount(size, 'tree size');
   checkHashes(proof, root, leaf);
@@ -139,7 +149,8 @@ export function checkInclusion(proof: readonly Uint8Array[], size: number, root:
     sn = half(sn);
   }
   if (sn !== 0) throw new TlogError('bad-proof', 'inclusion proof is too short');
-  if (!bytesEqual(r, root)) throw new TlogError('bad-proof', `inclusion proof for index ${index} does not lead to the root`);
+  if (!bytesEqual(r, root))
+    throw new TlogError('bad-proof', `inclusion proof for index ${index} does not lead to the root`);
 }
 
 /**
@@ -156,10 +167,12 @@ export function checkConsistency(
   checkCount(oldSize, 'old size');
   checkCount(newSize, 'new size');
   checkHashes(proof, oldRoot, newRoot);
-  if (oldSize > newSize) throw new TlogError('bad-proof', `old size ${oldSize} is larger than new size ${newSize}`);
+  if (oldSize > newSize)
+    throw new TlogError('bad-proof', `old size ${oldSize} is larger than new size ${newSize}`);
   if (oldSize === 0) {
     if (proof.length !== 0) throw new TlogError('bad-proof', 'a proof from the empty tree must be empty');
-    if (!bytesEqual(oldRoot, EMPTY_ROOT)) throw new TlogError('bad-proof', 'the empty tree has a different root');
+    if (!bytesEqual(oldRoot, EMPTY_ROOT))
+      throw new TlogError('bad-proof', 'the empty tree has a different root');
     return;
   }
   if (oldSize === newSize) {
@@ -200,6 +213,8 @@ export function checkConsistency(
     sn = half(sn);
   }
   if (sn !== 0) throw new TlogError('bad-proof', 'consistency proof is too short');
-  if (!bytesEqual(fr, oldRoot)) throw new TlogError('bad-proof', `consistency proof does not lead to the old root (size ${oldSize})`);
-  if (!bytesEqual(sr, newRoot)) throw new TlogError('bad-proof', `consistency proof does not lead to the new root (size ${newSize})`);
+  if (!bytesEqual(fr, oldRoot))
+    throw new TlogError('bad-proof', `consistency proof does not lead to the old root (size ${oldSize})`);
+  if (!bytesEqual(sr, newRoot))
+    throw new TlogError('bad-proof', `consistency proof does not lead to the new root (size ${newSize})`);
 }

@@ -5,7 +5,7 @@
  * get byte-identical tiles to any other C2SP tlog-tiles implementation.
  */
 import { TlogError } from './errors.js';
-import { EMPTY_ROOT, HASH_SIZE } from './hash.js';
+import { EMPTY_ROOT, HASH_SIZE, merkleRoot } from './hash.js';
 import { foldRange, hashRun } from './merkle.js';
 import { checkCount, log2Floor, pow2 } from './numbers.js';
 import { leavesPerHash, newTiles, TILE_WIDTH, type Tile, tileWidth } from './tile.js';
@@ -41,7 +41,10 @@ export class TileBuilder {
         if (!partial) throw new TlogError('bad-hashes', `resuming at size ${size} needs the partial tiles`);
         const data = partial(level, width);
         if (data.length !== width * HASH_SIZE) {
-          throw new TlogError('bad-hashes', `partial tile at level ${level} has ${data.length} bytes, want ${width * HASH_SIZE}`);
+          throw new TlogError(
+            'bad-hashes',
+            `partial tile at level ${level} has ${data.length} bytes, want ${width * HASH_SIZE}`,
+          );
         }
         buf.set(data);
       }
@@ -56,10 +59,45 @@ export class TileBuilder {
   /** Appends one leaf hash. */
   append(leaf: Uint8Array): void {
     if (leaf.length !== HASH_SIZE) throw new TlogError('bad-hashes', `leaf hash has ${leaf.length} bytes`);
-    let hash = leaf;
-    let position = this.#size; // count of hashes before this one at the current level
+    const position = this.#size;
     this.#size++;
-    for (let level = 0; ; level++) {
+    this.#push(0, position, leaf);
+  }
+
+  /** Appends leaf hashes stored back to back (a multiple of 32 bytes), as `append` of each in turn. */
+  appendMany(hashes: Uint8Array): void {
+    if (hashes.length % HASH_SIZE !== 0) {
+      throw new TlogError(
+        'bad-hashes',
+        `${hashes.length} bytes of leaf hashes is not a multiple of ${HASH_SIZE}`,
+      );
+    }
+    const n = hashes.length / HASH_SIZE;
+    if (n > 0 && this.#edge.length === 0) this.#edge.push(new Uint8Array(TILE_BYTES));
+    for (let i = 0; i < n; ) {
+      const at = this.#size % TILE_WIDTH;
+      const take = Math.min(TILE_WIDTH - at, n - i);
+      const index = Math.floor(this.#size / TILE_WIDTH);
+      let full: Uint8Array | undefined;
+      if (take === TILE_WIDTH) {
+        full = hashes.slice(i * HASH_SIZE, (i + take) * HASH_SIZE);
+      } else {
+        const buf = this.#edge[0]!;
+        buf.set(hashes.subarray(i * HASH_SIZE, (i + take) * HASH_SIZE), at * HASH_SIZE);
+        if (at + take === TILE_WIDTH) full = buf.slice();
+      }
+      this.#size += take;
+      i += take;
+      if (full) {
+        this.#completed.push({ tile: { level: 0, index, width: TILE_WIDTH }, data: full });
+        this.#push(1, index, merkleRoot(full, 0, TILE_WIDTH));
+      }
+    }
+  }
+
+  /** Puts `hash`, the hash number `position` of `level`, on the right edge, publishing the tiles it completes. */
+  #push(level: number, position: number, hash: Uint8Array): void {
+    for (; ; level++) {
       if (this.#edge.length <= level) this.#edge.push(new Uint8Array(TILE_BYTES));
       const buf = this.#edge[level]!;
       const at = position % TILE_WIDTH;
@@ -68,7 +106,7 @@ export class TileBuilder {
       // The tile is full: publish it, and its root becomes the next hash one level up.
       const index = Math.floor(position / TILE_WIDTH);
       this.#completed.push({ tile: { level, index, width: TILE_WIDTH }, data: buf.slice() });
-      hash = hashRun(buf, 0, TILE_WIDTH).slice();
+      hash = merkleRoot(buf, 0, TILE_WIDTH);
       position = index;
     }
   }

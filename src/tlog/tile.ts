@@ -53,19 +53,29 @@ export function tilePath(tile: Tile): string {
  * so leading zeros, `x000` groups, width 0 or 256 and levels over 63 are errors.
  */
 export function parseTilePath(path: string): Tile {
-  const bad = (why: string) => new TlogError('bad-tile', `tile path ${JSON.stringify(path.slice(0, 80))}: ${why}`);
+  const bad = (why: string) =>
+    new TlogError('bad-tile', `tile path ${JSON.stringify(path.slice(0, 80))}: ${why}`);
   if (path.length > 200) throw bad('too long');
-  const m = /^tile\/(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*)([0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(path);
+  const m = /^tile\/(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*)([0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(
+    path,
+  );
   if (!m) throw bad('not of the form tile/<L>/<N>[.p/<W>]');
   const level = m[1] === 'entries' ? ENTRIES : Number(m[1]);
   if (level > MAX_TILE_LEVEL) throw bad('level over 63');
-  const groups = [...m[2]!.split('/').filter((g) => g !== '').map((g) => g.slice(1)), m[3]!];
+  const groups = [
+    ...m[2]!
+      .split('/')
+      .filter((g) => g !== '')
+      .map((g) => g.slice(1)),
+    m[3]!,
+  ];
   if (groups.length > 6) throw bad('index too large');
   let index = 0;
   for (const g of groups) index = index * 1000 + Number(g);
   const width = m[4] === undefined ? TILE_WIDTH : Number(m[4]);
   if (m[4] !== undefined && width >= TILE_WIDTH) throw bad('partial width must be 1..255');
-  if (!Number.isSafeInteger(index) || index * TILE_WIDTH * leavesPerHash(level) > MAX_TREE_SIZE) throw bad('index too large');
+  if (!Number.isSafeInteger(index) || index * TILE_WIDTH * leavesPerHash(level) > MAX_TREE_SIZE)
+    throw bad('index too large');
   const tile = { level, index, width };
   if (tilePath(tile) !== path) throw bad('not canonical');
   return tile;
@@ -88,7 +98,8 @@ export function tileWidth(level: number, index: number, size: number): number {
 export function newTiles(oldSize: number, newSize: number): Tile[] {
   checkCount(oldSize, 'old size');
   checkCount(newSize, 'new size');
-  if (oldSize > newSize) throw new TlogError('bad-proof-request', `old size ${oldSize} > new size ${newSize}`);
+  if (oldSize > newSize)
+    throw new TlogError('bad-proof-request', `old size ${oldSize} > new size ${newSize}`);
   const tiles: Tile[] = [];
   for (let level = 0; Math.floor(newSize / leavesPerHash(level)) > 0; level++) {
     const oldN = Math.floor(oldSize / leavesPerHash(level));
@@ -122,7 +133,10 @@ export function locateNode(level: number, index: number, size: number): NodeLoca
   const width = tileWidth(tileLevel, tileIndex, size);
   const offset = first % TILE_WIDTH;
   if (width < offset + count) {
-    throw new TlogError('bad-proof-request', `node (${level}, ${index}) is not complete in a tree of size ${size}`);
+    throw new TlogError(
+      'bad-proof-request',
+      `node (${level}, ${index}) is not complete in a tree of size ${size}`,
+    );
   }
   return { tile: { level: tileLevel, index: tileIndex, width }, offset, count };
 }

@@ -31,7 +31,10 @@ function vellumTiles(n: number, steps: number[]): Map<string, Uint8Array> {
       files.set(tilePath(tile), data);
       if (tile.level === 0) {
         const start = tile.index * 256;
-        files.set(tilePath({ ...tile, level: ENTRIES }), encodeBundle(entries.slice(start, start + tile.width)));
+        files.set(
+          tilePath({ ...tile, level: ENTRIES }),
+          encodeBundle(entries.slice(start, start + tile.width)),
+        );
       }
     }
   }
@@ -54,7 +57,9 @@ describe('tiles and bundles equal mklog byte for byte', () => {
       if (!mklog) return;
       const dir = mkdtempSync(join(tmpdir(), 'vellum-mklog-'));
       try {
-        const [skey] = execFileSync(mklog, ['-genkey', 'example.com/conformance'], { encoding: 'utf8' }).split('\n');
+        const [skey] = execFileSync(mklog, ['-genkey', 'example.com/conformance'], {
+          encoding: 'utf8',
+        }).split('\n');
         const args = ['-dir', dir, '-skey', skey!, '-n', String(n)];
         if (steps.length) args.push('-steps', steps.join(','));
         execFileSync(mklog, args);

@@ -34,7 +34,9 @@ interface ConsistencyVector {
   wantErr: boolean;
   file: string;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/merkle-proofs.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../test/vectors/merkle-proofs.json', import.meta.url), 'utf8'),
+) as {
   inclusion: InclusionVector[];
   consistency: ConsistencyVector[];
 };
@@ -42,7 +44,7 @@ const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 function flipBit(h: Uint8Array, bit: number): Uint8Array {
   const c = h.slice();
-  c[Math.floor(bit / 8) % c.length]! ^= 1 << bit % 8;
+  c[Math.floor(bit / 8) % c.length]! ^= 1 << (bit % 8);
   return c;
 }
 
@@ -52,7 +54,8 @@ describe('transparency-dev/merkle proof vectors', () => {
   });
   for (const v of vectors.inclusion) {
     it(`inclusion ${v.file}`, () => {
-      const run = () => checkInclusion((v.proof ?? []).map(b64), v.treeSize, b64(v.root), v.leafIdx, b64(v.leafHash));
+      const run = () =>
+        checkInclusion((v.proof ?? []).map(b64), v.treeSize, b64(v.root), v.leafIdx, b64(v.leafHash));
       if (v.wantErr) assert.throws(run, TlogError);
       else run();
     });
@@ -62,28 +65,48 @@ describe('transparency-dev/merkle proof vectors', () => {
   for (const v of vectors.consistency) {
     it(`consistency ${v.file}`, () => {
       if (stricter.has(v.file)) v.wantErr = true;
-      const run = () => checkConsistency((v.proof ?? []).map(b64), v.size1, b64(v.root1), v.size2, b64(v.root2));
+      const run = () =>
+        checkConsistency((v.proof ?? []).map(b64), v.size1, b64(v.root1), v.size2, b64(v.root2));
       if (v.wantErr) assert.throws(run, TlogError);
       else run();
     });
   }
   it('our proofs equal the reference happy-path proofs', () => {
     // The reference tree is built from testonly.LeafInputs(); sizes up to 8.
-    const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+    const leaves = [
+      '',
+      '00',
+      '10',
+      '2021',
+      '3031',
+      '40414243',
+      '5051525354555657',
+      '606162636465666768696a6b6c6d6e6f',
+    ];
     const tree = new MemoryTree(leaves.map((l) => new Uint8Array(Buffer.from(l, 'hex'))));
     let compared = 0;
-    for (const v of vectors.inclusion.filter((x) => !x.wantErr && x.file.endsWith('happy-path.json') && x.treeSize <= 8)) {
+    for (const v of vectors.inclusion.filter(
+      (x) => !x.wantErr && x.file.endsWith('happy-path.json') && x.treeSize <= 8,
+    )) {
       const sub = new MemoryTree(tree.leaves.slice(0, v.treeSize));
       const plan = planInclusion(v.leafIdx, v.treeSize);
       const proof = assembleProof(plan, sub.read(plan.nodes));
-      assert.deepEqual(proof.map((p) => Buffer.from(p).toString('base64')), v.proof ?? []);
+      assert.deepEqual(
+        proof.map((p) => Buffer.from(p).toString('base64')),
+        v.proof ?? [],
+      );
       compared++;
     }
-    for (const v of vectors.consistency.filter((x) => !x.wantErr && x.file.endsWith('happy-path.json') && x.size2 <= 8)) {
+    for (const v of vectors.consistency.filter(
+      (x) => !x.wantErr && x.file.endsWith('happy-path.json') && x.size2 <= 8,
+    )) {
       const sub = new MemoryTree(tree.leaves.slice(0, v.size2));
       const plan = planConsistency(v.size1, v.size2);
       const proof = assembleProof(plan, sub.read(plan.nodes));
-      assert.deepEqual(proof.map((p) => Buffer.from(p).toString('base64')), v.proof ?? []);
+      assert.deepEqual(
+        proof.map((p) => Buffer.from(p).toString('base64')),
+        v.proof ?? [],
+      );
       compared++;
     }
     assert.ok(compared >= 8, `compared ${compared}`);
@@ -92,7 +115,8 @@ describe('transparency-dev/merkle proof vectors', () => {
 
 describe('proofs over every edge case of small trees', () => {
   const tree = new MemoryTree(Array.from({ length: 70 }, (_, i) => entryBytes(i)));
-  const root = (n: number) => new MemoryTree(tree.leaves.slice(0, n)).node.bind(new MemoryTree(tree.leaves.slice(0, n)));
+  const root = (n: number) =>
+    new MemoryTree(tree.leaves.slice(0, n)).node.bind(new MemoryTree(tree.leaves.slice(0, n)));
   const rootOf = (n: number) => foldRange(rangeNodes(0, n).map((x) => root(n)(x)));
 
   it('every inclusion proof for sizes 1..70 verifies, and fails at any other index', () => {
@@ -133,7 +157,9 @@ describe('proofs over every edge case of small trees', () => {
     assert.throws(() => planConsistency(6, 5), { code: 'bad-proof-request' });
     assert.throws(() => planInclusion(-1, 5), { code: 'bad-number' });
     assert.throws(() => assembleProof(planInclusion(1, 5), []), { code: 'bad-hashes' });
-    assert.throws(() => checkConsistency([new Uint8Array(32)], 0, EMPTY_ROOT, 5, EMPTY_ROOT), { code: 'bad-proof' });
+    assert.throws(() => checkConsistency([new Uint8Array(32)], 0, EMPTY_ROOT, 5, EMPTY_ROOT), {
+      code: 'bad-proof',
+    });
   });
 });
 
@@ -163,21 +189,26 @@ describe('properties', () => {
 
   it('consistency proofs verify, and any changed byte fails', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 600 }), fc.nat(), (a, b, bit) => {
-        const [m, n] = a <= b ? [a, b] : [b, a];
-        const plan = planConsistency(m, n);
-        const proof = assembleProof(plan, big.read(plan.nodes));
-        const r1 = rootAt(m);
-        const r2 = rootAt(n);
-        checkConsistency(proof, m, r1, n, r2);
-        assert.throws(() => checkConsistency(proof, m, flipBit(r1, bit), n, r2), TlogError);
-        if (m < n) {
-          assert.throws(() => checkConsistency(proof, m, r1, n, flipBit(r2, bit)), TlogError);
-          const k = bit % proof.length;
-          const bad = proof.map((p, j) => (j === k ? flipBit(p, bit) : p));
-          assert.throws(() => checkConsistency(bad, m, r1, n, r2), TlogError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.nat(),
+        (a, b, bit) => {
+          const [m, n] = a <= b ? [a, b] : [b, a];
+          const plan = planConsistency(m, n);
+          const proof = assembleProof(plan, big.read(plan.nodes));
+          const r1 = rootAt(m);
+          const r2 = rootAt(n);
+          checkConsistency(proof, m, r1, n, r2);
+          assert.throws(() => checkConsistency(proof, m, flipBit(r1, bit), n, r2), TlogError);
+          if (m < n) {
+            assert.throws(() => checkConsistency(proof, m, r1, n, flipBit(r2, bit)), TlogError);
+            const k = bit % proof.length;
+            const bad = proof.map((p, j) => (j === k ? flipBit(p, bit) : p));
+            assert.throws(() => checkConsistency(bad, m, r1, n, r2), TlogError);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -5,7 +5,15 @@ import { decodeBundle, encodeBundle, MAX_ENTRY_SIZE } from '../../src/tlog/bundl
 import { TlogError } from '../../src/tlog/errors.js';
 import { HASH_SIZE } from '../../src/tlog/hash.js';
 import { rangeNodes } from '../../src/tlog/merkle.js';
-import { ENTRIES, hashAt, locateNode, newTiles, parseTilePath, tilePath, tileWidth } from '../../src/tlog/tile.js';
+import {
+  ENTRIES,
+  hashAt,
+  locateNode,
+  newTiles,
+  parseTilePath,
+  tilePath,
+  tileWidth,
+} from '../../src/tlog/tile.js';
 import { TileBuilder } from '../../src/tlog/tile-builder.js';
 import { entryBytes, MemoryTree } from '../helpers/trees.js';
 
@@ -27,7 +35,9 @@ describe('tile paths (C2SP tlog-tiles)', () => {
           assert.deepEqual(parseTilePath(tilePath(tile)), tile);
         }
       }
-      assert.throws(() => parseTilePath(tilePath({ level, index: last + 2, width: 1 })), { code: 'bad-tile' });
+      assert.throws(() => parseTilePath(tilePath({ level, index: last + 2, width: 1 })), {
+        code: 'bad-tile',
+      });
     }
   });
 
@@ -59,14 +69,20 @@ describe('tile paths (C2SP tlog-tiles)', () => {
 
   it('turns any string into a tile or a TlogError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^tile\/[0-9a-z]{1,3}\/(x[0-9]{3}\/){0,3}[0-9]{3}(\.p\/[0-9]{1,3})?$/)), (s) => {
-        try {
-          const t = parseTilePath(s);
-          assert.equal(tilePath(t), s);
-        } catch (e) {
-          assert.ok(e instanceof TlogError, String(e));
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.stringMatching(/^tile\/[0-9a-z]{1,3}\/(x[0-9]{3}\/){0,3}[0-9]{3}(\.p\/[0-9]{1,3})?$/),
+        ),
+        (s) => {
+          try {
+            const t = parseTilePath(s);
+            assert.equal(tilePath(t), s);
+          } catch (e) {
+            assert.ok(e instanceof TlogError, String(e));
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -111,14 +127,19 @@ describe('locating nodes in tiles', () => {
   const files = new Map<string, Uint8Array>();
   for (let i = 0; i < tree.size; i++) {
     builder.append(tree.leafHash(i));
-    if (i % 9999 === 0 || i === tree.size - 1) for (const t of builder.flush()) files.set(tilePath(t.tile), t.data);
+    if (i % 9999 === 0 || i === tree.size - 1)
+      for (const t of builder.flush()) files.set(tilePath(t.tile), t.data);
   }
 
   it('reads every node a proof may need from the published tiles', () => {
     for (const size of [1, 255, 256, 257, 65536, 65537, 69999, 70000]) {
       if (size > tree.size) continue;
       // The complete subtrees of the tree of this size, and a sample of interior nodes.
-      const nodes = [...rangeNodes(0, size), { level: 3, index: Math.floor(size / 16) }, { level: 9, index: 0 }];
+      const nodes = [
+        ...rangeNodes(0, size),
+        { level: 3, index: Math.floor(size / 16) },
+        { level: 9, index: 0 },
+      ];
       for (const n of nodes) {
         if ((n.index + 1) * 2 ** n.level > size) continue;
         const loc = locateNode(n.level, n.index, size);

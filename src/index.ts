@@ -1,0 +1,2 @@
+/** The vellum package: the transparency-log primitives (see also vellum/tlog). */
+export * from './tlog/index.js';
