@@ -3,13 +3,15 @@
  * them in batches, and the read and proof API over what it published.
  *
  * A sequencing round (`#integrate`): hash the batch into the tree's right
- * edge, sign the new checkpoint, write every file the round publishes into
- * one staging object, then compare-and-swap the checkpoint lock. That swap
- * is the round's only commit point. Everything after it (`#publish`: write
- * the tiles and bundles, replace `checkpoint`, drop the staging object) is
- * idempotent, and is exactly what recovery runs after a crash. A failure
- * anywhere before the commit point rejects the whole batch with a retryable
- * error and reloads the log from storage before the next round.
+ * edge, write every tile and bundle the round publishes into one staging
+ * object, sign the new checkpoint, then compare-and-swap the checkpoint
+ * lock to it. That swap is the round's only commit point, and the lock is
+ * the only place a signed checkpoint goes before it: a round that loses
+ * the swap leaves no signed tree anywhere. Everything after it (`#publish`:
+ * write the tiles and bundles, replace `checkpoint`, drop the staging
+ * object) is idempotent, and is exactly what recovery runs after a crash.
+ * A failure anywhere before the commit point rejects the whole batch with a
+ * retryable error and reloads the log from storage before the next round.
  */
 
 import type { CheckpointLock } from '../storage/checkpoint-lock.js';
@@ -18,7 +20,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { decodeBundle, encodeBundle, MAX_ENTRY_SIZE } from '../tlog/bundle.js';
 import { type Checkpoint, formatCheckpoint, openCheckpoint } from '../tlog/checkpoint.js';
 import { TlogError } from '../tlog/errors.js';
-import { bytesEqual, leafHash } from '../tlog/hash.js';
+import { bytesEqual, HASH_SIZE, leafHash } from '../tlog/hash.js';
 import { type KeySigner, parseVerifierKey, signNote, type Verifier } from '../tlog/note.js';
 import { assembleProof, type Proof, type ProofPlan, planConsistency, planInclusion } from '../tlog/proof.js';
 import { formatReceipt } from '../tlog/receipt.js';
@@ -105,7 +107,11 @@ export class Log {
   /** Opens a log, creating it (with a signed empty checkpoint) when the lock has none, and recovers. */
   static async open(o: LogOptions): Promise<Log> {
     const log = new Log(o);
-    await log.#recover();
+    try {
+      await log.#recover();
+    } catch (e) {
+      throw asLedgerError(e, o.id, 'the log could not be opened');
+    }
     return log;
   }
 
@@ -123,6 +129,7 @@ export class Log {
   appendMany(entries: readonly Uint8Array[]): Promise<number[]> {
     if (this.#closed) return Promise.reject(new LedgerError('closed', `log ${this.id} is closed`));
     if (entries.length === 0) return Promise.reject(new LedgerError('empty-batch', 'no entries to append'));
+    const copies: Uint8Array[] = [];
     for (const [i, e] of entries.entries()) {
       if (!(e instanceof Uint8Array))
         return Promise.reject(new LedgerError('bad-request', `entry ${i} is not bytes`));
@@ -134,8 +141,11 @@ export class Log {
           ),
         );
       }
+      // The log keeps the entry (the right-edge bundle is re-encoded by later
+      // rounds), so it takes its own copy: the caller may reuse its buffer.
+      copies.push(new Uint8Array(e));
     }
-    return this.#pool.add(entries);
+    return this.#pool.add(copies);
   }
 
   /** Resolves once a published checkpoint covers `index`. */
@@ -178,14 +188,7 @@ export class Log {
       this.#o.onRound?.({ entries: fresh.length, size: this.#size, ms: Date.now() - started });
     } catch (e) {
       this.#needsRecovery = true;
-      const err =
-        e instanceof LedgerError
-          ? e
-          : new LedgerError(
-              'unavailable',
-              `log ${this.id}: the batch was not stored (${(e as Error).message}); retry`,
-              { cause: e },
-            );
+      const err = asLedgerError(e, this.id, 'the batch was not stored');
       for (const item of batch) item.reject(err);
     }
   }
@@ -209,11 +212,11 @@ export class Log {
       }
     }
     const root = this.#builder.root();
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#o.signer]);
-    files.push({ path: 'checkpoint', data: new TextEncoder().encode(note) });
     const key = stagingKey(size, root);
+    // The staging object holds no checkpoint: recovery publishes the lock's.
     await this.#o.store.put(key, encodeStaging(files));
     await this.#publishing; // the previous round's files are out before this round commits
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#o.signer]);
     await this.#swap(oldNote, note);
     // COMMIT POINT. If the process dies here, the tree of `note` is the log:
     // recovery finds the lock ahead of the published checkpoint and
@@ -238,8 +241,10 @@ export class Log {
     try {
       await this.#o.lock.swap(this.id, oldNote === '' ? undefined : enc.encode(oldNote), enc.encode(note));
     } catch (e) {
-      if (e instanceof StorageError && e.code === 'unavailable') {
-        // The swap may have happened; decide by reading it back.
+      if (e instanceof StorageError && (e.code === 'unavailable' || e.code === 'lock-conflict')) {
+        // The swap may have happened (unavailable), or the lock may already
+        // hold this very note (signed for the same tree by another opener,
+        // e.g. two processes creating a log at once): read it back.
         const now = await this.#o.lock.get(this.id);
         if (now && bytesEqual(now, enc.encode(note))) return;
       }
@@ -255,9 +260,12 @@ export class Log {
     const store = this.#o.store;
     await this.#publishFiles(files);
     await store.replace('checkpoint', new TextEncoder().encode(head.note));
-    await store.delete(key);
-    if (this.#o.removePartials) await this.#removeSuperseded(files);
+    // Readers see what is published; what follows is clean-up.
     this.#setHead(head);
+    // Readers of the new head need no partial tile of a full one (and
+    // #readTile falls back to the full tile for readers of older heads).
+    if (this.#o.removePartials) await this.#removeSuperseded(files);
+    await store.delete(key);
   }
 
   /** Runs recovery in an empty round (so never beside another round), retrying with back-off. */
@@ -301,6 +309,14 @@ export class Log {
     this.#publishing = Promise.resolve();
     let lockBytes = await lock.get(this.id);
     if (lockBytes === undefined) {
+      // A checkpoint is published only after the lock holds it: a published
+      // log without a lock value means the lock lost it. Starting over would
+      // sign a second history for this origin.
+      if ((await store.get('checkpoint')) !== undefined)
+        throw new LedgerError(
+          'corrupt',
+          `log ${this.id}: the store holds a published checkpoint but the checkpoint lock has none`,
+        );
       const empty = signNote(
         formatCheckpoint({ origin: this.origin, size: 0, root: new TileBuilder().root() }),
         [this.#o.signer],
@@ -313,21 +329,27 @@ export class Log {
     const staged = await store.list('staging/');
     const published = await store.get('checkpoint');
     const key = stagingKey(cp.size, cp.root);
-    if (published === undefined || !bytesEqual(published, lockBytes)) {
-      if (cp.size === 0) {
-        await store.replace('checkpoint', lockBytes);
-      } else {
-        const data = await store.get(key);
-        if (!data)
-          throw new LedgerError(
-            'corrupt',
-            `log ${this.id}: checkpoint ${cp.size} is committed but neither published nor staged`,
-          );
-        const files = decodeStaging(data);
-        await this.#publishFiles(files);
-        await store.replace('checkpoint', lockBytes);
-      }
+    const inSync = published !== undefined && bytesEqual(published, lockBytes);
+    // The committed round's files: to publish them, or (removePartials) to
+    // finish a publish that stopped after the checkpoint.
+    let files: StagedFile[] | undefined;
+    if (cp.size > 0 && (!inSync || (this.#o.removePartials && staged.includes(key)))) {
+      const data = await store.get(key);
+      if (data) files = decodeStaging(data);
     }
+    if (!inSync && cp.size > 0 && !files) {
+      // Another writer may have published it and dropped its staging object meanwhile.
+      const now = await store.get('checkpoint');
+      if (!now || !bytesEqual(now, lockBytes))
+        throw new LedgerError(
+          'corrupt',
+          `log ${this.id}: checkpoint ${cp.size} is committed but neither published nor staged`,
+        );
+    } else if (!inSync) {
+      if (files) await this.#publishFiles(files);
+      await store.replace('checkpoint', lockBytes);
+    }
+    if (files && this.#o.removePartials) await this.#removeSuperseded(files);
     for (const k of staged) await store.delete(k);
     await this.#loadEdge(cp, note);
     this.#needsRecovery = false;
@@ -378,7 +400,7 @@ export class Log {
     let edgeEntries: Uint8Array[] = [];
     if (edgeWidth > 0) {
       const path = tilePath({ level: ENTRIES, index: Math.floor(size / TILE_WIDTH), width: edgeWidth });
-      edgeEntries = this.#decode(await this.#mustGet(path), edgeWidth, path).map((e) => e.slice());
+      edgeEntries = this.#decode(await this.#mustGet(path), edgeWidth, path).map((e) => new Uint8Array(e));
       const edge = partials.get(0)!;
       edgeEntries.forEach((e, i) => {
         if (!bytesEqual(leafHash(e), edge.subarray(i * 32, i * 32 + 32))) {
@@ -427,9 +449,24 @@ export class Log {
     const path = tilePath(tile);
     const cached = this.#tiles.get(path);
     if (cached) return cached;
-    const data = await this.#mustGet(path);
-    if (tile.width === TILE_WIDTH) this.#tiles.set(path, data);
-    return data;
+    const data = await this.#o.store.get(path);
+    if (data) {
+      if (tile.width === TILE_WIDTH) this.#tiles.set(path, data);
+      return data;
+    }
+    if (tile.width < TILE_WIDTH) {
+      // A partial tile may be gone once its full tile exists (removePartials,
+      // as C2SP allows): the full tile's prefix is the same data.
+      const fullPath = tilePath({ ...tile, width: TILE_WIDTH });
+      const full = this.#tiles.get(fullPath) ?? (await this.#o.store.get(fullPath));
+      if (full) {
+        this.#tiles.set(fullPath, full);
+        return tile.level === ENTRIES
+          ? bundlePrefix(full, tile.width)
+          : full.subarray(0, tile.width * HASH_SIZE);
+      }
+    }
+    throw new LedgerError('corrupt', `log ${this.id}: ${path} is missing`);
   }
 
   /** The entry at `index` of the published tree. */
@@ -449,7 +486,9 @@ export class Log {
       const tile = { level: ENTRIES, index: n, width };
       const path = tilePath(tile);
       const entries = this.#decode(await this.#readTile(tile), width, path);
-      for (let j = i - n * TILE_WIDTH; j < width && i < end; j++, i++) yield { index: i, entry: entries[j]! };
+      // Copies: the bundle may be cached, and the caller may change what it gets.
+      for (let j = i - n * TILE_WIDTH; j < width && i < end; j++, i++)
+        yield { index: i, entry: new Uint8Array(entries[j]!) };
     }
   }
 
@@ -505,6 +544,28 @@ export class Log {
     await this.#publishing.catch(() => {});
     for (const w of this.#waiters.splice(0)) w.reject(new LedgerError('closed', `log ${this.id} closed`));
   }
+}
+
+/**
+ * A failure as the ledger reports it: storage that failed (or may have) is
+ * 'unavailable' (retry); storage holding other bytes than the log's own
+ * tree is 'corrupt' (retrying cannot help); an unusable log id is a bad request.
+ */
+function asLedgerError(e: unknown, id: string, what: string): LedgerError {
+  if (e instanceof LedgerError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof StorageError && e.code === 'exists-different')
+    return new LedgerError('corrupt', `log ${id}: ${message}`, { cause: e });
+  if (e instanceof StorageError && e.code === 'bad-key')
+    return new LedgerError('bad-request', `log ${id}: ${message}`, { cause: e });
+  return new LedgerError('unavailable', `log ${id}: ${what} (${message}); retry`, { cause: e });
+}
+
+/** The bytes of the first `count` entries of an entry bundle (the rest is left to #decode to check). */
+function bundlePrefix(bundle: Uint8Array, count: number): Uint8Array {
+  let at = 0;
+  for (let k = 0; k < count && at + 2 <= bundle.length; k++) at += 2 + bundle[at]! * 256 + bundle[at + 1]!;
+  return bundle.subarray(0, Math.min(at, bundle.length));
 }
 
 function checkIndex(i: number, bound: number, what: string): void {

@@ -37,6 +37,15 @@ export class Pool {
   }
 
   add(entries: readonly Uint8Array[]): Promise<number[]> {
+    if (entries.length > this.o.maxPending) {
+      // Retrying could never help: say so, rather than "busy".
+      return Promise.reject(
+        new LedgerError(
+          'bad-request',
+          `a batch of ${entries.length} entries is more than the pool holds (${this.o.maxPending}); split it`,
+        ),
+      );
+    }
     if (this.#depth + entries.length > this.o.maxPending) {
       return Promise.reject(
         new LedgerError('pool-full', `the log is busy (${this.#depth} entries waiting); retry shortly`),

@@ -1,11 +1,14 @@
 /**
  * The staging bundle of one sequencing round: every file the round will
- * publish (tiles, entry bundles) and its signed checkpoint, in one object
- * written before the commit point. After a crash it is what recovery
- * publishes, so the files of a committed tree can always be written again.
+ * publish (tiles, entry bundles), in one object written before the commit
+ * point. After a crash it is what recovery publishes, so the files of a
+ * committed tree can always be written again. It holds no signed
+ * checkpoint: the committed one is the lock's, and a round that never
+ * commits must leave no signed tree behind. (Bundles written by earlier
+ * versions hold a file named "checkpoint"; recovery ignores it.)
  *
  * Layout: "vellum-staging/1\n", then per file: u16 path length, path, u32
- * data length, data; the checkpoint is the file named "checkpoint".
+ * data length, data.
  */
 import { LedgerError } from './errors.js';
 
