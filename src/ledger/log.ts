@@ -2,7 +2,7 @@
  * One tenant log: a pool of pending entries, a sequencer that integrates
  * them in batches, and the read and proof API over what it published.
  *
- * A sequencing round (`#integrate`): hash the batch into the tree's right
+ * A sequencing round (`#stage`, `#commit`): hash the batch into the tree's right
  * edge, write every tile and bundle the round publishes into one staging
  * object, sign the new checkpoint, then compare-and-swap the checkpoint
  * lock to it. That swap is the round's only commit point, and the lock is
@@ -20,7 +20,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { decodeBundle, encodeBundle, MAX_ENTRY_SIZE } from '../tlog/bundle.js';
 import { type Checkpoint, formatCheckpoint, openCheckpoint } from '../tlog/checkpoint.js';
 import { TlogError } from '../tlog/errors.js';
-import { bytesEqual, HASH_SIZE, leafHash } from '../tlog/hash.js';
+import { bytesEqual, HASH_SIZE, leafHash, leafHashes } from '../tlog/hash.js';
 import { type KeySigner, parseVerifierKey, signNote, type Verifier } from '../tlog/note.js';
 import { assembleProof, type Proof, type ProofPlan, planConsistency, planInclusion } from '../tlog/proof.js';
 import { formatReceipt } from '../tlog/receipt.js';
@@ -29,7 +29,15 @@ import { TileBuilder } from '../tlog/tile-builder.js';
 import { DedupIndex } from './dedup.js';
 import { LedgerError } from './errors.js';
 import { Pool, type PoolItem } from './pool.js';
-import { decodeStaging, encodeStaging, type StagedFile, stagingKey } from './staging.js';
+import {
+  decodeStaging,
+  encodeStaging,
+  isPublished,
+  parentFile,
+  parentOf,
+  type StagedFile,
+  stagingKey,
+} from './staging.js';
 import { TileCache } from './tile-cache.js';
 
 export interface LogOptions {
@@ -53,6 +61,14 @@ export interface LogOptions {
   readonly onRound?: (r: { entries: number; size: number; ms: number }) => void;
 }
 
+/** A round's staged files, waiting for its commit. */
+interface Staged {
+  readonly key: string;
+  readonly files: StagedFile[];
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
 /** The latest published state of a log. */
 export interface LogHead {
   readonly size: number;
@@ -70,8 +86,10 @@ export class Log {
   readonly #tiles = new TileCache(512);
   #dedup: DedupIndex | undefined;
 
-  /** Committed state (the checkpoint lock's value). */
+  /** The tree as staged so far (at most one round ahead of the committed one). */
   #size = 0;
+  #root: Uint8Array = new TileBuilder().root();
+  /** The committed checkpoint (the checkpoint lock's value). */
   #note = '';
   #builder = new TileBuilder();
   /** Entries of the right-edge (partial) bundle. */
@@ -79,8 +97,12 @@ export class Log {
   /** Published state: what readers and provers see. */
   #head: LogHead | undefined;
   #needsRecovery = false;
-  /** The publish of the last committed round; the next commit waits for it. */
+  /** Committed rounds not yet published, oldest first. */
+  #unpublished: { key: string; files: StagedFile[]; head: LogHead }[] = [];
+  /** The chain of publishes; rejected once one fails, until recovery resets it. */
   #publishing: Promise<void> = Promise.resolve();
+  /** The chain of commits; rejected once one fails, until recovery resets it. */
+  #commits: Promise<void> = Promise.resolve();
   readonly #waiters: { index: number; resolve: (h: LogHead) => void; reject: (e: unknown) => void }[] = [];
   #closed = false;
 
@@ -161,6 +183,13 @@ export class Log {
     return this.#pool.depth;
   }
 
+  /**
+   * One round. Rounds overlap by one step: this round stages its files
+   * while the previous round's commit is in flight, and returns (letting
+   * the pool start the next) once both are done. Commits run strictly in
+   * order; if one fails, every later staged round fails with it, and the
+   * next round recovers from storage first.
+   */
   async #round(batch: PoolItem[]): Promise<void> {
     const started = Date.now();
     try {
@@ -180,12 +209,32 @@ export class Log {
           return this.#size + fresh.length - 1;
         }),
       );
-      if (fresh.length > 0) await this.#integrate(fresh);
-      dedup?.addAll(seen);
-      batch.forEach((item, i) => {
-        item.resolve(slots[i]!);
-      });
-      this.#o.onRound?.({ entries: fresh.length, size: this.#size, ms: Date.now() - started });
+      const previous = this.#commits;
+      let commit: Promise<void>;
+      if (fresh.length > 0) {
+        const staged = await this.#stage(fresh);
+        // Optimistic: a failed commit makes recovery reload the index from the tiles.
+        dedup?.addAll(seen);
+        commit = previous.then(() => this.#commit(staged));
+      } else {
+        commit = previous; // duplicates may point into the round still committing
+      }
+      this.#commits = commit;
+      const size = this.#size; // the tree this round commits
+      commit.then(
+        () => {
+          batch.forEach((item, i) => {
+            item.resolve(slots[i]!);
+          });
+          this.#o.onRound?.({ entries: fresh.length, size, ms: Date.now() - started });
+        },
+        (e) => {
+          this.#needsRecovery = true;
+          const err = asLedgerError(e, this.id, 'the batch was not stored');
+          for (const item of batch) item.reject(err);
+        },
+      );
+      await previous.catch(() => {});
     } catch (e) {
       this.#needsRecovery = true;
       const err = asLedgerError(e, this.id, 'the batch was not stored');
@@ -193,14 +242,16 @@ export class Log {
     }
   }
 
-  async #integrate(entries: Uint8Array[]): Promise<void> {
-    const oldNote = this.#note;
+  /** Hashes entries into the right edge and writes the round's staging object. */
+  async #stage(entries: Uint8Array[]): Promise<Staged> {
     const oldSize = this.#size;
     const all = [...this.#edgeEntries, ...entries];
     const allStart = oldSize - this.#edgeEntries.length;
-    for (const e of entries) this.#builder.append(leafHash(e));
+    const hashes = new Uint8Array(entries.length * HASH_SIZE);
+    leafHashes(entries, hashes);
+    this.#builder.appendMany(hashes);
     const size = this.#builder.size;
-    const files: StagedFile[] = [];
+    const files: StagedFile[] = [parentFile(oldSize, this.#root)];
     for (const { tile, data } of this.#builder.flush()) {
       files.push({ path: tilePath(tile), data });
       if (tile.level === 0) {
@@ -213,26 +264,37 @@ export class Log {
     }
     const root = this.#builder.root();
     const key = stagingKey(size, root);
+    // From here on the next round builds on this one (if this one's commit
+    // fails, so does the next's, and recovery reloads all of this).
+    this.#size = size;
+    this.#root = root;
+    this.#edgeEntries = all.slice(all.length - (size % TILE_WIDTH));
     // The staging object holds no checkpoint: recovery publishes the lock's.
     await this.#o.store.put(key, encodeStaging(files));
-    await this.#publishing; // the previous round's files are out before this round commits
+    return { key, files, size, root };
+  }
+
+  /** Signs the staged tree and swaps the lock to it: the commit point. */
+  async #commit({ key, files, size, root }: Staged): Promise<void> {
     const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#o.signer]);
-    await this.#swap(oldNote, note);
+    await this.#swap(this.#note, note);
     // COMMIT POINT. If the process dies here, the tree of `note` is the log:
-    // recovery finds the lock ahead of the published checkpoint and
-    // publishes this round's staging object, the same as #publish below.
-    this.#size = size;
+    // recovery finds the lock ahead of the published checkpoint, follows the
+    // staging objects' parent links back to it, and publishes those rounds,
+    // the same as #publishPending below.
     this.#note = note;
-    this.#edgeEntries = all.slice(all.length - (size % TILE_WIDTH));
-    const publishing = this.#publish(key, files, { size, root, note });
+    // Publishing runs behind the commits (the next commit need not wait for
+    // it); rounds committed meanwhile are published together.
+    this.#unpublished.push({ key, files, head: { size, root, note } });
+    const publishing = this.#publishing.then(() => this.#publishPending());
     publishing.catch((e) => {
+      if (this.#needsRecovery) return;
       this.#needsRecovery = true;
       process.emitWarning(
-        `log ${this.id}: publishing size ${size} failed; it is retried from staging: ${(e as Error).message}`,
+        `log ${this.id}: publishing up to size ${size} failed; it is retried from staging: ${(e as Error).message}`,
       );
       this.#scheduleRecovery(50);
     });
-    // A failed publish fails the next round before its commit point, which then recovers.
     this.#publishing = publishing;
   }
 
@@ -255,17 +317,19 @@ export class Log {
     }
   }
 
-  /** Writes a committed round's files. Idempotent; also the recovery path. */
-  async #publish(key: string, files: readonly StagedFile[], head: LogHead): Promise<void> {
+  /** Publishes every committed round not yet published. Idempotent; also the recovery path. */
+  async #publishPending(): Promise<void> {
+    const rounds = this.#unpublished.splice(0);
+    if (rounds.length === 0) return;
     const store = this.#o.store;
-    await this.#publishFiles(files);
+    await this.#publishFiles(rounds.flatMap((r) => r.files));
+    const head = rounds.at(-1)!.head;
     await store.replace('checkpoint', new TextEncoder().encode(head.note));
-    // Readers see what is published; what follows is clean-up.
+    // No reader needs a partial tile of a full one: #readTile falls back to
+    // the full tile for readers of older heads.
+    if (this.#o.removePartials) for (const r of rounds) await this.#removeSuperseded(r.files);
     this.#setHead(head);
-    // Readers of the new head need no partial tile of a full one (and
-    // #readTile falls back to the full tile for readers of older heads).
-    if (this.#o.removePartials) await this.#removeSuperseded(files);
-    await store.delete(key);
+    for (const r of rounds) await store.delete(r.key);
   }
 
   /** Runs recovery in an empty round (so never beside another round), retrying with back-off. */
@@ -279,7 +343,7 @@ export class Log {
   /** Deletes the partial tiles of the tiles a round completed (their full tile now serves every size). */
   async #removeSuperseded(files: readonly StagedFile[]): Promise<void> {
     for (const f of files) {
-      if (f.path.includes('.p/') || f.path === 'checkpoint') continue;
+      if (!isPublished(f) || f.path.includes('.p/')) continue;
       for (const p of await this.#o.store.list(`${f.path}.p/`)) await this.#o.store.delete(p);
     }
   }
@@ -305,6 +369,8 @@ export class Log {
   async #recover(): Promise<void> {
     const { store, lock } = this.#o;
     const enc = new TextEncoder();
+    await this.#commits.catch(() => {});
+    this.#commits = Promise.resolve();
     await this.#publishing.catch(() => {});
     this.#publishing = Promise.resolve();
     let lockBytes = await lock.get(this.id);
@@ -326,18 +392,24 @@ export class Log {
     }
     const note = new TextDecoder().decode(lockBytes);
     const cp = this.#openOwn(note, 'the checkpoint lock');
-    const staged = await store.list('staging/');
+    const staged = new Set(await store.list('staging/'));
     const published = await store.get('checkpoint');
-    const key = stagingKey(cp.size, cp.root);
     const inSync = published !== undefined && bytesEqual(published, lockBytes);
-    // The committed round's files: to publish them, or (removePartials) to
-    // finish a publish that stopped after the checkpoint.
-    let files: StagedFile[] | undefined;
-    if (cp.size > 0 && (!inSync || (this.#o.removePartials && staged.includes(key)))) {
-      const data = await store.get(key);
-      if (data) files = decodeStaging(data);
+    // The committed rounds whose staging objects remain, newest first: to
+    // publish them, or (removePartials) to finish a publish that stopped
+    // after the checkpoint. Staging objects not on this chain never committed.
+    const chain: StagedFile[][] = [];
+    if (cp.size > 0 && (!inSync || this.#o.removePartials)) {
+      let cur: { size: number; root: Uint8Array } | undefined = cp;
+      while (cur && cur.size > 0 && staged.has(stagingKey(cur.size, cur.root))) {
+        const data = await store.get(stagingKey(cur.size, cur.root));
+        if (!data) break;
+        const files = decodeStaging(data);
+        chain.push(files);
+        cur = parentOf(files);
+      }
     }
-    if (!inSync && cp.size > 0 && !files) {
+    if (!inSync && cp.size > 0 && chain.length === 0) {
       // Another writer may have published it and dropped its staging object meanwhile.
       const now = await store.get('checkpoint');
       if (!now || !bytesEqual(now, lockBytes))
@@ -346,19 +418,18 @@ export class Log {
           `log ${this.id}: checkpoint ${cp.size} is committed but neither published nor staged`,
         );
     } else if (!inSync) {
-      if (files) await this.#publishFiles(files);
+      for (const files of [...chain].reverse()) await this.#publishFiles(files);
       await store.replace('checkpoint', lockBytes);
     }
-    if (files && this.#o.removePartials) await this.#removeSuperseded(files);
+    if (this.#o.removePartials) for (const files of chain) await this.#removeSuperseded(files);
     for (const k of staged) await store.delete(k);
+    this.#unpublished = [];
     await this.#loadEdge(cp, note);
     this.#needsRecovery = false;
   }
 
   async #publishFiles(files: readonly StagedFile[]): Promise<void> {
-    await Promise.all(
-      files.filter((f) => f.path !== 'checkpoint').map((f) => this.#o.store.put(f.path, f.data)),
-    );
+    await Promise.all(files.filter(isPublished).map((f) => this.#o.store.put(f.path, f.data)));
   }
 
   #openOwn(note: string | Uint8Array, what: string): Checkpoint {
@@ -414,6 +485,7 @@ export class Log {
     this.#builder = builder;
     this.#edgeEntries = edgeEntries;
     this.#size = size;
+    this.#root = cp.root;
     this.#note = note;
     if (this.#o.dedup)
       this.#dedup = await DedupIndex.load(size, (n) =>
@@ -541,6 +613,7 @@ export class Log {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.drain();
+    await this.#commits.catch(() => {});
     await this.#publishing.catch(() => {});
     for (const w of this.#waiters.splice(0)) w.reject(new LedgerError('closed', `log ${this.id} closed`));
   }

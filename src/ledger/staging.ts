@@ -67,3 +67,30 @@ export function decodeStaging(data: Uint8Array): StagedFile[] {
   }
   return out;
 }
+
+/**
+ * The pseudo-file naming the tree a round was built on. Recovery follows
+ * these links from the lock's checkpoint back to the published one, so it
+ * publishes exactly the committed rounds and can tell them from rounds that
+ * never committed.
+ */
+export const PARENT = 'parent';
+
+export function parentFile(size: number, root: Uint8Array): StagedFile {
+  return { path: PARENT, data: new TextEncoder().encode(`${size}\n${Buffer.from(root).toString('hex')}\n`) };
+}
+
+/** The tree a staged round was built on, or undefined for bundles without the link. */
+export function parentOf(files: readonly StagedFile[]): { size: number; root: Uint8Array } | undefined {
+  const f = files.find((x) => x.path === PARENT);
+  if (!f) return undefined;
+  const m = /^(0|[1-9][0-9]{0,15})\n([0-9a-f]{64})\n$/.exec(new TextDecoder().decode(f.data));
+  if (!m || !Number.isSafeInteger(Number(m[1])))
+    throw new LedgerError('corrupt', 'staging bundle: bad parent link');
+  return { size: Number(m[1]), root: new Uint8Array(Buffer.from(m[2]!, 'hex')) };
+}
+
+/** Whether a staged file is one the round publishes (not a link or a legacy checkpoint). */
+export function isPublished(f: StagedFile): boolean {
+  return f.path !== PARENT && f.path !== 'checkpoint';
+}
