@@ -24,7 +24,16 @@ import { bytesEqual, HASH_SIZE, leafHash, leafHashes } from '../tlog/hash.js';
 import { type KeySigner, parseVerifierKey, signNote, type Verifier } from '../tlog/note.js';
 import { assembleProof, type Proof, type ProofPlan, planConsistency, planInclusion } from '../tlog/proof.js';
 import { formatReceipt } from '../tlog/receipt.js';
-import { ENTRIES, hashAt, locateNode, TILE_WIDTH, type Tile, tilePath, tileWidth } from '../tlog/tile.js';
+import {
+  ENTRIES,
+  hashAt,
+  locateNode,
+  parseTilePath,
+  TILE_WIDTH,
+  type Tile,
+  tilePath,
+  tileWidth,
+} from '../tlog/tile.js';
 import { TileBuilder } from '../tlog/tile-builder.js';
 import { DedupIndex } from './dedup.js';
 import { LedgerError } from './errors.js';
@@ -38,7 +47,7 @@ import {
   type StagedFile,
   stagingKey,
 } from './staging.js';
-import { TileCache } from './tile-cache.js';
+import { sharedTileCache, storeKey, type TileCache } from './tile-cache.js';
 
 export interface LogOptions {
   /** The log's id in the checkpoint lock, e.g. "acme/audit". */
@@ -57,6 +66,8 @@ export interface LogOptions {
   readonly dedup?: boolean;
   /** Delete partial tiles once their full tile is written (C2SP allows it; default off). */
   readonly removePartials?: boolean;
+  /** Cache of tiles read (default: one shared by every log of the process, 64 MiB). */
+  readonly tileCache?: TileCache;
   /** Observes each committed round (for metrics). */
   readonly onRound?: (r: { entries: number; size: number; ms: number }) => void;
 }
@@ -81,9 +92,11 @@ export class Log {
   readonly id: string;
   readonly origin: string;
   readonly verifier: Verifier;
-  readonly #o: Required<Omit<LogOptions, 'onRound'>> & Pick<LogOptions, 'onRound'>;
+  readonly #o: Required<Omit<LogOptions, 'onRound' | 'tileCache'>> & Pick<LogOptions, 'onRound'>;
   readonly #pool: Pool;
-  readonly #tiles = new TileCache(512);
+  readonly #tiles: TileCache;
+  /** Prefix of this log's keys in the tile cache. */
+  readonly #cacheKey: string;
   #dedup: DedupIndex | undefined;
 
   /** The tree as staged so far (at most one round ahead of the committed one). */
@@ -115,6 +128,8 @@ export class Log {
       removePartials: false,
       ...o,
     };
+    this.#tiles = o.tileCache ?? sharedTileCache;
+    this.#cacheKey = storeKey(o.store);
     this.id = o.id;
     this.origin = o.signer.name;
     this.verifier = parseVerifierKey(o.signer.vkey);
@@ -519,20 +534,20 @@ export class Log {
   /** Reads tile bytes at the width the published tree has (full, or the right-edge partial). */
   async #readTile(tile: Tile): Promise<Uint8Array> {
     const path = tilePath(tile);
-    const cached = this.#tiles.get(path);
+    const cached = this.#tiles.get(this.#cacheKey + path);
     if (cached) return cached;
     const data = await this.#o.store.get(path);
     if (data) {
-      if (tile.width === TILE_WIDTH) this.#tiles.set(path, data);
+      this.#tiles.set(this.#cacheKey + path, data);
       return data;
     }
     if (tile.width < TILE_WIDTH) {
       // A partial tile may be gone once its full tile exists (removePartials,
       // as C2SP allows): the full tile's prefix is the same data.
       const fullPath = tilePath({ ...tile, width: TILE_WIDTH });
-      const full = this.#tiles.get(fullPath) ?? (await this.#o.store.get(fullPath));
+      const full = this.#tiles.get(this.#cacheKey + fullPath) ?? (await this.#o.store.get(fullPath));
       if (full) {
-        this.#tiles.set(fullPath, full);
+        this.#tiles.set(this.#cacheKey + fullPath, full);
         return tile.level === ENTRIES
           ? bundlePrefix(full, tile.width)
           : full.subarray(0, tile.width * HASH_SIZE);
@@ -566,22 +581,30 @@ export class Log {
 
   async #readNodes(plan: ProofPlan, size: number): Promise<Uint8Array[]> {
     const published = this.head().size;
-    const locs = plan.nodes.map((n) => locateNode(n.level, n.index, size));
+    // A complete node's hash never changes: cached hashes skip the tile read and the hashing.
+    const keys = plan.nodes.map((n) => `${this.#cacheKey}node/${n.level}/${n.index}`);
+    const out = keys.map((k) => this.#tiles.get(k));
+    const missing = out.flatMap((h, i) => (h === undefined ? [i] : []));
+    if (missing.length === 0) return out as Uint8Array[];
+    const locs = new Map(
+      missing.map((i) => [i, locateNode(plan.nodes[i]!.level, plan.nodes[i]!.index, size)]),
+    );
     // Read each tile once, at the width the published tree has (a prefix serves older sizes).
+    const pathOf = (l: { tile: Tile }) =>
+      tilePath({ ...l.tile, width: tileWidth(l.tile.level, l.tile.index, published) });
     const tiles = new Map<string, Promise<Uint8Array>>();
-    for (const l of locs) {
-      const t = { ...l.tile, width: tileWidth(l.tile.level, l.tile.index, published) };
-      const p = tilePath(t);
-      if (!tiles.has(p)) tiles.set(p, this.#readTile(t));
+    for (const l of locs.values()) {
+      const p = pathOf(l);
+      if (!tiles.has(p)) tiles.set(p, this.#readTile(parseTilePath(p)));
     }
     const data = await Promise.all(tiles.values());
     const byPath = new Map([...tiles.keys()].map((k, i) => [k, data[i]!]));
-    return locs.map((l) =>
-      hashAt(
-        l,
-        byPath.get(tilePath({ ...l.tile, width: tileWidth(l.tile.level, l.tile.index, published) }))!,
-      ),
-    );
+    for (const [i, l] of locs) {
+      const h = hashAt(l, byPath.get(pathOf(l))!);
+      this.#tiles.set(keys[i]!, h);
+      out[i] = h;
+    }
+    return out as Uint8Array[];
   }
 
   /** RFC 6962 inclusion proof of `index` in the published tree of `size` (default: the latest). */
