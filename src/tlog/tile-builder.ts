@@ -36,7 +36,7 @@ export class TileBuilder {
     this.#flushedSize = size;
     for (let level = 0; Math.floor(size / leavesPerHash(level)) > 0; level++) {
       const width = Math.floor(size / leavesPerHash(level)) % TILE_WIDTH;
-      const buf = new Uint8Array(TILE_BYTES);
+      const buf = new Uint8Array(width * HASH_SIZE);
       if (width > 0) {
         if (!partial) throw new TlogError('bad-hashes', `resuming at size ${size} needs the partial tiles`);
         const data = partial(level, width);
@@ -73,7 +73,6 @@ export class TileBuilder {
       );
     }
     const n = hashes.length / HASH_SIZE;
-    if (n > 0 && this.#edge.length === 0) this.#edge.push(new Uint8Array(TILE_BYTES));
     for (let i = 0; i < n; ) {
       const at = this.#size % TILE_WIDTH;
       const take = Math.min(TILE_WIDTH - at, n - i);
@@ -82,7 +81,7 @@ export class TileBuilder {
       if (take === TILE_WIDTH) {
         full = hashes.slice(i * HASH_SIZE, (i + take) * HASH_SIZE);
       } else {
-        const buf = this.#edge[0]!;
+        const buf = this.#ensure(0, (at + take) * HASH_SIZE);
         buf.set(hashes.subarray(i * HASH_SIZE, (i + take) * HASH_SIZE), at * HASH_SIZE);
         if (at + take === TILE_WIDTH) full = buf.slice();
       }
@@ -95,12 +94,25 @@ export class TileBuilder {
     }
   }
 
+  /**
+   * The right-edge buffer of `level`, grown to hold at least `bytes`: an
+   * idle log holds only the hashes its partial tiles have, not 8 KiB a level.
+   */
+  #ensure(level: number, bytes: number): Uint8Array {
+    while (this.#edge.length <= level) this.#edge.push(new Uint8Array(0));
+    const buf = this.#edge[level]!;
+    if (buf.length >= bytes) return buf;
+    const grown = new Uint8Array(Math.min(TILE_BYTES, Math.max(bytes, buf.length * 2, 8 * HASH_SIZE)));
+    grown.set(buf);
+    this.#edge[level] = grown;
+    return grown;
+  }
+
   /** Puts `hash`, the hash number `position` of `level`, on the right edge, publishing the tiles it completes. */
   #push(level: number, position: number, hash: Uint8Array): void {
     for (; ; level++) {
-      if (this.#edge.length <= level) this.#edge.push(new Uint8Array(TILE_BYTES));
-      const buf = this.#edge[level]!;
       const at = position % TILE_WIDTH;
+      const buf = this.#ensure(level, (at + 1) * HASH_SIZE);
       buf.set(hash, at * HASH_SIZE);
       if (at !== TILE_WIDTH - 1) return;
       // The tile is full: publish it, and its root becomes the next hash one level up.

@@ -20,6 +20,7 @@ export async function ensureDir(dir: string): Promise<void> {
     }
     for (const p of chain.reverse()) await syncDir(p);
   }
+  if (madeDirs.size >= 4096) madeDirs.clear(); // a cache, not a record: bounded for servers with many logs
   madeDirs.add(dir);
 }
 
