@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'fsck [<data dir>]           check every log of a data directory (repairs nothing)',
     load: async () => (await import('./fsck.js')).fsck,
   },
+  serve: {
+    summary: 'serve [--data DIR] [--port P] [--host H]  run the server (HTTP API and tlog-tiles)',
+    load: async () => (await import('./serve.js')).serve,
+  },
   verify: {
     summary: 'verify <log> --vkey K [--old FILE] [--witness K]...  audit a log (directory or URL)',
     load: async () => (await import('./verify.js')).verify,
@@ -52,11 +56,6 @@ export async function runCommand(
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(USAGE);
-    return 0;
-  }
-  if (name === 'serve') {
-    // The server is not built yet: say so and show what there is.
-    io.stdout.write(`The Vellum server is not available in this version yet.\n\n${USAGE}`);
     return 0;
   }
   const cmd = COMMANDS[name];

@@ -1,0 +1,61 @@
+/**
+ * The domain services of one process, built over the ports the composition
+ * root hands in (the ledger's LogRegistry, the metadata store, the logs'
+ * object stores). The HTTP edge and the CLI use these and nothing below.
+ */
+import type { LogRegistry } from '../ledger/registry.js';
+import type { MetadataStore } from '../storage/metadata.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { EntryService } from './entries.js';
+import { KeyService } from './keys.js';
+import { LogService } from './logs.js';
+import { ReadLedger } from './reads.js';
+import { TenantService } from './tenants.js';
+import { TileReader } from './tiles.js';
+
+export interface ServiceDeps {
+  readonly registry: LogRegistry;
+  readonly metadata: Pick<MetadataStore, 'tenants' | 'keys' | 'logs'>;
+  /** The object store of one log: the same function the registry was given. */
+  readonly store: (tenant: string, log: string) => ObjectStore;
+  /** Random bytes from a CSPRNG (keys, tokens). */
+  readonly random: (n: number) => Uint8Array;
+  readonly now?: () => Date;
+  /** The origin function the registry was given (guards tenants' own keys: LogServiceOptions.origin). */
+  readonly origin?: (tenant: string, log: string) => string;
+  /** Longest wait=published waits, in ms. */
+  readonly publishTimeoutMs?: number;
+}
+
+export interface Services {
+  readonly registry: LogRegistry;
+  readonly tenants: TenantService;
+  readonly keys: KeyService;
+  readonly logs: LogService;
+  readonly entries: EntryService;
+  readonly tiles: TileReader;
+  readonly reads: ReadLedger;
+}
+
+export function createServices(d: ServiceDeps): Services {
+  const { registry, metadata } = d;
+  const logs = new LogService({
+    registry,
+    catalog: metadata.logs,
+    ...(d.origin ? { origin: d.origin } : {}),
+  });
+  const tiles = new TileReader({ registry, store: d.store });
+  return {
+    registry,
+    logs,
+    tenants: new TenantService({ tenants: metadata.tenants, registry, logs }),
+    keys: new KeyService({ keys: metadata.keys, tenants: metadata.tenants, random: d.random }),
+    entries: new EntryService({
+      registry,
+      tiles,
+      ...(d.publishTimeoutMs !== undefined ? { publishTimeoutMs: d.publishTimeoutMs } : {}),
+    }),
+    tiles,
+    reads: new ReadLedger({ registry, ...(d.now ? { now: d.now } : {}) }),
+  };
+}

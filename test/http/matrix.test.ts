@@ -1,0 +1,262 @@
+/**
+ * Every route × every role (and no key, and a revoked key) × (own tenant,
+ * other tenant): the set of callers a route lets through is exactly the one
+ * written down here (by hand, not derived from src/domain/access.ts), and
+ * no key ever reads or writes another tenant's data.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ROLES } from '../../src/domain/principal.js';
+import {
+  type Answer,
+  BACKENDS,
+  type Call,
+  call,
+  makeTenant,
+  openStack,
+  type Stack,
+  type TenantFixture,
+} from '../helpers/http.js';
+
+type Caller = (typeof ROLES)[number] | 'anonymous' | 'revoked';
+const CALLERS: readonly Caller[] = [...ROLES, 'anonymous', 'revoked'];
+
+interface Route {
+  readonly name: string;
+  /** The request against tenant `t` (whose keys may or may not be the caller's). */
+  readonly request: (t: string, ctx: { victimKey: string; n: number }) => [string, string, Call?];
+  /** Callers allowed on their own tenant. */
+  readonly own: readonly Caller[];
+  /** Callers allowed on another tenant (only the platform admin, for the one thing it does there). */
+  readonly other?: readonly Caller[];
+}
+
+const READERS: readonly Caller[] = ['tenant-admin', 'reader', 'auditor'];
+const text = (s: string): Call => ({ json: { entries: [{ text: s }] } });
+
+const ROUTES: readonly Route[] = [
+  {
+    name: 'create tenant',
+    request: (_t, c) => ['POST', '/v1/tenants', { json: { name: `new-${c.n}` } }],
+    own: ['platform-admin'],
+    other: ['platform-admin'],
+  },
+  {
+    name: 'list tenants',
+    request: () => ['GET', '/v1/tenants'],
+    own: ['platform-admin'],
+    other: ['platform-admin'],
+  },
+  {
+    name: 'create reader key',
+    request: (t) => ['POST', `/v1/tenants/${t}/keys`, { json: { role: 'reader', name: 'm' } }],
+    own: ['tenant-admin'],
+  },
+  {
+    name: 'create tenant-admin key',
+    request: (t) => ['POST', `/v1/tenants/${t}/keys`, { json: { role: 'tenant-admin', name: 'm' } }],
+    own: ['tenant-admin', 'platform-admin'],
+    other: ['platform-admin'],
+  },
+  { name: 'list keys', request: (t) => ['GET', `/v1/tenants/${t}/keys`], own: ['tenant-admin'] },
+  {
+    name: 'revoke key',
+    request: (t, c) => ['DELETE', `/v1/tenants/${t}/keys/${c.victimKey}`],
+    own: ['tenant-admin'],
+  },
+  {
+    name: 'create log',
+    request: (t, c) => ['POST', `/v1/logs/${t}`, { json: { name: `log-${c.n}` } }],
+    own: ['tenant-admin'],
+  },
+  { name: 'list logs', request: (t) => ['GET', `/v1/logs/${t}`], own: READERS },
+  { name: 'describe log', request: (t) => ['GET', `/v1/logs/${t}/data`], own: READERS },
+  {
+    name: 'append',
+    request: (t) => ['POST', `/v1/logs/${t}/data/entries`, text('matrix')],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'append bundle, published',
+    request: (t) => [
+      'POST',
+      `/v1/logs/${t}/data/entries?wait=published`,
+      { body: new Uint8Array([0, 1, 65]), type: 'application/vnd.vellum.entry-bundle' },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'read entries',
+    request: (t) => ['GET', `/v1/logs/${t}/data/entries?start=0&limit=2`],
+    own: READERS,
+  },
+  { name: 'read entry', request: (t) => ['GET', `/v1/logs/${t}/data/entries/1`], own: READERS },
+  {
+    name: 'consistency proof',
+    request: (t) => ['GET', `/v1/logs/${t}/data/proofs/consistency?from=1&to=2`],
+    own: READERS,
+  },
+  {
+    name: 'checkpoint',
+    request: (t) => ['GET', `/logs/${t}/data/checkpoint`],
+    own: [...READERS, 'approver'],
+  },
+  { name: 'hash tile', request: (t) => ['GET', `/logs/${t}/data/tile/0/000.p/2`], own: READERS },
+  { name: 'entry bundle', request: (t) => ['GET', `/logs/${t}/data/tile/entries/000.p/2`], own: READERS },
+  {
+    name: 'reads log entries',
+    request: (t) => ['GET', `/v1/logs/${t}/reads/entries`],
+    own: ['tenant-admin', 'auditor'],
+  },
+  {
+    name: 'reads log checkpoint',
+    request: (t) => ['GET', `/logs/${t}/reads/checkpoint`],
+    own: ['tenant-admin', 'auditor'],
+  },
+  {
+    name: 'reads log tile',
+    request: (t) => ['GET', `/logs/${t}/reads/tile/0/000.p/1`],
+    own: ['tenant-admin', 'auditor'],
+  },
+  {
+    name: 'audit log entries',
+    request: (t) => ['GET', `/v1/logs/${t}/audit/entries`],
+    own: ['tenant-admin', 'auditor'],
+  },
+  { name: 'records log entries', request: (t) => ['GET', `/v1/logs/${t}/records/entries`], own: READERS },
+  {
+    name: 'append to records (platform-written)',
+    request: (t) => ['POST', `/v1/logs/${t}/records/entries`, text('forged')],
+    own: [],
+  },
+  {
+    name: 'append to reads (platform-written)',
+    request: (t) => ['POST', `/v1/logs/${t}/reads/entries`, text('forged')],
+    own: [],
+  },
+  {
+    name: 'append to audit (platform-written)',
+    request: (t) => ['POST', `/v1/logs/${t}/audit/entries`, text('forged')],
+    own: [],
+  },
+  { name: 'metrics', request: () => ['GET', '/metrics'], own: ['platform-admin'], other: ['platform-admin'] },
+];
+
+for (const backend of BACKENDS) {
+  const skip = await backend.skip();
+  describe(`access matrix: route × role × tenant (${backend.name})`, { skip }, () => {
+    let drop: (() => Promise<void>) | undefined;
+    let s: Stack;
+    let acme: TenantFixture;
+    let globex: TenantFixture;
+    const tokens: Record<string, Record<Caller, string | undefined>> = {};
+    let n = 0;
+
+    before(async () => {
+      const db = await backend.open();
+      drop = db.drop;
+      s = await openStack(db.options);
+      acme = await makeTenant(s, 'acme', 3);
+      globex = await makeTenant(s, 'globex', 3);
+      for (const t of [acme, globex]) {
+        const revoked = await call(s.app, 'POST', `/v1/tenants/${t.name}/keys`, {
+          token: t.tokens['tenant-admin'],
+          json: { role: 'reader', name: 'gone' },
+        });
+        await call(s.app, 'DELETE', `/v1/tenants/${t.name}/keys/${revoked.json.id}`, {
+          token: t.tokens['tenant-admin'],
+        });
+        tokens[t.name] = { ...t.tokens, anonymous: undefined, revoked: revoked.json.token } as Record<
+          Caller,
+          string | undefined
+        >;
+      }
+      // Make sure the reads log has an entry, so its tile exists for those allowed to read it.
+      await call(s.app, 'GET', '/v1/logs/acme/data/entries/0', { token: acme.tokens.reader });
+      await call(s.app, 'GET', '/v1/logs/globex/data/entries/0', { token: globex.tokens.reader });
+      await (await s.registry.get('acme', 'reads')).published(0);
+      await (await s.registry.get('globex', 'reads')).published(0);
+    });
+    after(async () => {
+      await s?.close();
+      await drop?.();
+    });
+
+    async function victim(t: TenantFixture): Promise<string> {
+      const k = await call(s.app, 'POST', `/v1/tenants/${t.name}/keys`, {
+        token: t.tokens['tenant-admin'],
+        json: { role: 'writer', name: 'victim' },
+      });
+      return k.json.id;
+    }
+
+    for (const route of ROUTES) {
+      it(route.name, async () => {
+        const allowed: Record<'own' | 'other', Caller[]> = { own: [], other: [] };
+        for (const [scope, target] of [
+          ['own', 'acme'],
+          ['other', 'globex'],
+        ] as const) {
+          for (const caller of CALLERS) {
+            const [method, url, c] = route.request(target, {
+              victimKey: await victim(target === 'acme' ? acme : globex),
+              n: n++,
+            });
+            const a: Answer = await call(s.app, method, url, {
+              ...c,
+              ...(tokens.acme![caller] ? { token: tokens.acme![caller] } : {}),
+            });
+            assert.ok(a.status < 500, `${route.name} by ${caller} on ${target}: ${a.status} ${a.text}`);
+            if (a.status < 300) allowed[scope].push(caller);
+            else {
+              const want = caller === 'anonymous' || caller === 'revoked' ? 401 : 403;
+              assert.equal(a.status, want, `${route.name} by ${caller} on ${target}: ${a.status} ${a.text}`);
+              assert.equal(typeof a.json?.error?.code, 'string');
+            }
+          }
+        }
+        assert.deepEqual(allowed.own.sort(), [...route.own].sort(), `${route.name}: allowed on own tenant`);
+        assert.deepEqual(
+          allowed.other.sort(),
+          [...(route.other ?? [])].sort(),
+          `${route.name}: allowed on another tenant`,
+        );
+      });
+    }
+
+    it("leaves the other tenant's logs exactly as its own keys wrote them", async () => {
+      const g = await call(s.app, 'GET', '/v1/logs/globex/data/entries?limit=1000', {
+        token: globex.tokens.reader,
+      });
+      const texts = g.json.entries.map((e: { base64: string }) => Buffer.from(e.base64, 'base64').toString());
+      assert.deepEqual(texts, ['globex entry 0', 'globex entry 1', 'globex entry 2']);
+      for (const log of ['records', 'audit', 'operations']) {
+        const l = await call(s.app, 'GET', `/v1/logs/globex/${log}`, {
+          token: globex.tokens['tenant-admin'],
+        });
+        assert.equal(l.json.size, 0, `globex/${log} is untouched`);
+      }
+      const keys = await call(s.app, 'GET', '/v1/tenants/globex/keys', {
+        token: globex.tokens['tenant-admin'],
+      });
+      for (const k of keys.json.keys) assert.equal(k.tenant, 'globex');
+      // Only the platform admin made keys there from outside: tenant-admin keys named 'm'.
+      const foreign = keys.json.keys.filter((k: { name: string }) => k.name === 'm');
+      assert.ok(foreign.every((k: { role: string }) => k.role === 'tenant-admin'));
+    });
+
+    it('answers 403, not 404, for tenants and logs that do not exist, so keys learn nothing', async () => {
+      for (const url of [
+        '/v1/logs/ghost/data/entries',
+        '/logs/ghost/x/checkpoint',
+        '/v1/logs/globex/nope/entries/0',
+        '/v1/tenants/ghost/keys',
+      ]) {
+        const a = await call(s.app, 'GET', url, { token: acme.tokens['tenant-admin'] });
+        assert.equal(a.status, 403, `${url}: ${a.text}`);
+      }
+      const own = await call(s.app, 'GET', '/v1/logs/acme/nope/entries/0', { token: acme.tokens.reader });
+      assert.equal(own.status, 404);
+    });
+  });
+}
