@@ -45,6 +45,10 @@ export type Action =
   /** Server-side verification and bulk export (routes to come; auditors use the tile API meanwhile). */
   | 'logs:verify'
   | 'logs:export'
+  /** Write records (the immutable logger) to the tenant's `records` log. */
+  | 'records:write'
+  /** Read, search and count records. */
+  | 'records:read'
   /** Prometheus metrics (they name tenants and logs). */
   | 'metrics:read';
 
@@ -70,15 +74,20 @@ export const PERMISSIONS: Readonly<Record<Role, RolePermissions>> = {
       'keys:revoke',
       'logs:create',
       'entries:append',
+      'records:write',
+      'records:read',
       ...READ,
       'logs:read-restricted',
       'logs:verify',
       'logs:export',
     ],
   },
-  writer: { scope: 'tenant', actions: ['entries:append'] },
-  reader: { scope: 'tenant', actions: READ },
-  auditor: { scope: 'tenant', actions: [...READ, 'logs:verify', 'logs:export', 'logs:read-restricted'] },
+  writer: { scope: 'tenant', actions: ['entries:append', 'records:write'] },
+  reader: { scope: 'tenant', actions: [...READ, 'records:read'] },
+  auditor: {
+    scope: 'tenant',
+    actions: [...READ, 'records:read', 'logs:verify', 'logs:export', 'logs:read-restricted'],
+  },
   approver: { scope: 'tenant', actions: ['checkpoints:read'] },
 };
 

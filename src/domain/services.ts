@@ -10,12 +10,13 @@ import { EntryService } from './entries.js';
 import { KeyService } from './keys.js';
 import { LogService } from './logs.js';
 import { ReadLedger } from './reads.js';
+import { RecordService } from './records.js';
 import { TenantService } from './tenants.js';
 import { TileReader } from './tiles.js';
 
 export interface ServiceDeps {
   readonly registry: LogRegistry;
-  readonly metadata: Pick<MetadataStore, 'tenants' | 'keys' | 'logs'>;
+  readonly metadata: Pick<MetadataStore, 'tenants' | 'keys' | 'logs' | 'records'>;
   /** The object store of one log: the same function the registry was given. */
   readonly store: (tenant: string, log: string) => ObjectStore;
   /** Random bytes from a CSPRNG (keys, tokens). */
@@ -35,6 +36,7 @@ export interface Services {
   readonly entries: EntryService;
   readonly tiles: TileReader;
   readonly reads: ReadLedger;
+  readonly records: RecordService;
 }
 
 export function createServices(d: ServiceDeps): Services {
@@ -57,5 +59,11 @@ export function createServices(d: ServiceDeps): Services {
     }),
     tiles,
     reads: new ReadLedger({ registry, ...(d.now ? { now: d.now } : {}) }),
+    records: new RecordService({
+      registry,
+      records: metadata.records,
+      store: d.store,
+      ...(d.now ? { now: d.now } : {}),
+    }),
   };
 }

@@ -19,6 +19,7 @@ import { entryRoutes } from './routes/entries.js';
 import { healthRoutes, type ReadyCheck } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { logRoutes } from './routes/logs.js';
+import { recordRoutes } from './routes/records.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { tileRoutes } from './routes/tiles.js';
 import './route-config.js';
@@ -111,6 +112,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     logRoutes,
     entryRoutes,
     tileRoutes,
+    recordRoutes,
   ]) {
     group(app, ctx);
   }

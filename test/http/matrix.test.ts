@@ -139,6 +139,18 @@ const ROUTES: readonly Route[] = [
     request: (t) => ['POST', `/v1/logs/${t}/audit/entries`, text('forged')],
     own: [],
   },
+  {
+    name: 'write records',
+    request: (t) => ['POST', `/v1/records/${t}`, { json: { records: [{ level: 'INFO', message: 'm' }] } }],
+    own: ['tenant-admin', 'writer'],
+  },
+  { name: 'read records', request: (t) => ['GET', `/v1/records/${t}?text=m`], own: READERS },
+  { name: 'record stats', request: (t) => ['GET', `/v1/records/${t}/stats`], own: READERS },
+  {
+    name: 'verify records',
+    request: (t) => ['POST', `/v1/records/${t}/verify`],
+    own: ['tenant-admin', 'auditor'],
+  },
   { name: 'metrics', request: () => ['GET', '/metrics'], own: ['platform-admin'], other: ['platform-admin'] },
 ];
 
