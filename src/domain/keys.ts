@@ -25,13 +25,35 @@ export interface KeyServiceOptions {
   readonly keys: ApiKeys;
   readonly tenants: Tenants;
   readonly random: (n: number) => Uint8Array;
+  /**
+   * How long a looked-up key is reused without asking the database again,
+   * in ms (default 2000). A key revoked through this process stops working
+   * at once; one revoked through another node stops within this time.
+   */
+  readonly cacheMs?: number;
+  readonly now?: () => number;
 }
+
+/** Most keys held in the lookup cache. */
+const KEY_CACHE_SIZE = 10_000;
 
 /** Longest key name (a label for people). */
 export const MAX_KEY_NAME = 100;
 
 export class KeyService {
+  readonly #cache = new Map<string, { row: Awaited<ReturnType<ApiKeys['get']>>; at: number }>();
+
   constructor(private readonly o: KeyServiceOptions) {}
+
+  async #lookup(id: string) {
+    const now = (this.o.now ?? Date.now)();
+    const hit = this.#cache.get(id);
+    if (hit && now - hit.at < (this.o.cacheMs ?? 2000)) return hit.row;
+    const row = await this.o.keys.get(id);
+    if (this.#cache.size >= KEY_CACHE_SIZE) this.#cache.clear();
+    this.#cache.set(id, { row, at: now });
+    return row;
+  }
 
   /**
    * Makes a key of `role` for `tenant` and returns it with its token (the
@@ -60,18 +82,19 @@ export class KeyService {
     if (!row || row.tenant !== tenant)
       throw new DomainError('not-found', `tenant ${tenant} has no key ${id.slice(0, 40)}`);
     if (row.revokedAt === null) await this.o.keys.revoke(tenant, id);
+    this.#cache.delete(id);
     return this.#info(id);
   }
 
   /** The principal of an active key's token. DomainError 'unauthenticated' otherwise. */
   async authenticate(token: string): Promise<Principal> {
     const t = parseToken(token);
-    const refused = new DomainError('unauthenticated', 'the API key is invalid or revoked');
-    if (!t) throw refused;
-    const row = await this.o.keys.get(t.id);
+    const refused = () => new DomainError('unauthenticated', 'the API key is invalid or revoked');
+    if (!t) throw refused();
+    const row = await this.#lookup(t.id);
     // Compare even when there is no such key, so that timing tells nothing.
     const matches = secretMatches(t.secret, row?.secretHash);
-    if (!row || !matches || row.revokedAt !== null) throw refused;
+    if (!row || !matches || row.revokedAt !== null) throw refused();
     return { keyId: row.id, tenant: row.tenant, role: row.role };
   }
 
