@@ -92,4 +92,6 @@ export interface RecordStats {
   readonly newestEntry: string | null;
   readonly logSize: number;
   readonly indexedThrough: number | null;
+  /** The server's latest full audit of the records log (verify() checks locally instead). */
+  readonly verified: { readonly ok: boolean; readonly size: number; readonly at: string };
 }

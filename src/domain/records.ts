@@ -86,8 +86,21 @@ export interface RecordServiceDeps {
 
 const MAX_MESSAGE = 16 * 1024;
 
+/** The outcome of the latest audit of a records log. */
+export interface Verified {
+  readonly ok: boolean;
+  /** The tree size the audit covered. */
+  readonly size: number;
+  /** When it ran. */
+  readonly at: string;
+}
+
+/** How long an audit result is reused by `stats` (when the log has not grown). */
+const VERIFY_TTL_MS = 60_000;
+
 export class RecordService {
   readonly #d: RecordServiceDeps;
+  readonly #verified = new Map<string, { ok: boolean; size: number; checkedAt: number }>();
   readonly #now: () => Date;
 
   constructor(d: RecordServiceDeps) {
@@ -153,12 +166,27 @@ export class RecordService {
     }
   }
 
-  /** Counts per level, sizes, oldest and newest, and the log's size. */
-  async stats(tenant: string): Promise<RecordStats & { logSize: number }> {
+  /**
+   * Counts per level, sizes, oldest and newest, the log's size, and whether
+   * the records log audits clean (`verified`, from a full audit at most
+   * `VERIFY_TTL_MS` old and covering at least the size it names).
+   */
+  async stats(tenant: string): Promise<RecordStats & { logSize: number; verified: Verified }> {
     await this.catchUp(tenant);
     const s = await this.#d.records.stats(tenant, RECORDS_LOG);
     const log = await this.#d.registry.get(tenant, RECORDS_LOG);
-    return { ...s, logSize: log.head().size };
+    const size = log.head().size;
+    let v = this.#verified.get(tenant);
+    if (!v || v.size < size || Date.now() - v.checkedAt > VERIFY_TTL_MS) {
+      const r = await this.verify(tenant);
+      v = { ok: r.ok, size: r.size, checkedAt: Date.now() };
+      this.#verified.set(tenant, v);
+    }
+    return {
+      ...s,
+      logSize: size,
+      verified: { ok: v.ok, size: v.size, at: new Date(v.checkedAt).toISOString() },
+    };
   }
 
   /** Audits the records log up to its latest checkpoint, as an outside auditor would. */

@@ -69,6 +69,7 @@ describe('the SDK against a live server', () => {
     assert.equal(stats.levels.AUDIT, 1);
     assert.equal(stats.logSize, 8);
     assert.ok(stats.oldestEntry !== null && stats.newestEntry !== null);
+    assert.deepEqual({ ok: stats.verified.ok, size: stats.verified.size }, { ok: true, size: 8 });
   });
 
   it('verifies the records log locally, and catches a tampered tile', async () => {

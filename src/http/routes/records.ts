@@ -166,6 +166,16 @@ export const recordRoutes: RouteGroup = (app, { services, limits }: RouteContext
               newestEntry: { type: ['string', 'null'], format: 'date-time' },
               logSize: { type: 'integer', description: 'Entries in the records log' },
               indexedThrough: { type: ['integer', 'null'], description: 'Last index in the search index' },
+              verified: {
+                type: 'object',
+                description: 'The latest full audit of the records log (at most a minute old)',
+                required: ['ok', 'size', 'at'],
+                properties: {
+                  ok: { type: 'boolean' },
+                  size: { type: 'integer' },
+                  at: { type: 'string', format: 'date-time' },
+                },
+              },
             },
           },
           ...ERRORS,
@@ -185,6 +195,7 @@ export const recordRoutes: RouteGroup = (app, { services, limits }: RouteContext
         newestEntry: iso(s.newest),
         logSize: s.logSize,
         indexedThrough: s.lastIndex,
+        verified: s.verified,
       };
     },
   );
