@@ -13,7 +13,12 @@ export class CliError extends Error {
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Standard input (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; fd?: number };
 }
+
+/** The server the API commands talk to when neither --url nor VELLUM_URL says otherwise. */
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 type Runner = (args: string[], io: Io) => Promise<number>;
 
@@ -31,8 +36,43 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     load: async () => (await import('./serve.js')).serve,
   },
   verify: {
-    summary: 'verify <log> --vkey K [--old FILE] [--witness K]...  audit a log (directory or URL)',
+    summary:
+      'verify <log> [--vkey K] [--old FILE] [--witness K]...  audit a log (directory, URL, or <tenant>/<log>)',
     load: async () => (await import('./verify.js')).verify,
+  },
+  tenant: {
+    summary: 'tenant create <name> | list   make or list tenants (platform-admin key)',
+    load: async () => (await import('./tenant.js')).tenant,
+  },
+  key: {
+    summary:
+      'key create <tenant> --role R [--name N] | list <tenant> | revoke <tenant> <id>\n' +
+      '                              make (prints the token once), list or revoke API keys',
+    load: async () => (await import('./key.js')).key,
+  },
+  log: {
+    summary:
+      'log create <tenant>/<log> [--public] [--dedup] [--skey-file F] | list <tenant> | info <tenant>/<log>\n' +
+      '                              make, list or describe logs (origin, verifier key, size)\n' +
+      '  log read <tenant> [--level L,L] [--from T] [--to T] [--limit N] [--cursor C] [--json]\n' +
+      "  log search <tenant> <text> [same filters] | stats <tenant>   the immutable logger's records",
+    load: async () => (await import('./log.js')).log,
+  },
+  append: {
+    summary:
+      'append <tenant>/<log> [--file F] [--wait durable|published]\n' +
+      '                              append one entry per line (stdin by default); prints their indexes',
+    load: async () => (await import('./append.js')).append,
+  },
+  tail: {
+    summary: 'tail <tenant>/<log> [--from N] [--follow] [--interval ms]  print entries, and new ones',
+    load: async () => (await import('./tail.js')).tail,
+  },
+  proof: {
+    summary:
+      'proof <tenant>/<log> <index> [--vkey K] | --consistency FROM [TO]\n' +
+      "                              print an entry's tlog-proof receipt (checked with --vkey), or a consistency proof",
+    load: async () => (await import('./proof.js')).proof,
   },
 };
 
@@ -47,6 +87,11 @@ ${Object.values(COMMANDS)
   help                        show this text
 
 Run 'vellum <command> --help' for a command's options.
+
+The commands over the API (tenant, key, log, append, tail, proof, and verify
+<tenant>/<log>) talk to the server at --url or $VELLUM_URL (default
+${DEFAULT_URL}) with the API key in --token or $VELLUM_TOKEN.
+Exit status: 0 done, 1 the operation failed, 2 a usage error.
 `;
 
 export async function runCommand(

@@ -5,6 +5,12 @@
  */
 import { CliError, runCommand } from './command.js';
 
+// `vellum tail ... | head`: a reader that went away is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 runCommand(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -44,6 +44,12 @@ export interface RequestOptions {
   readonly contentType?: string;
   /** Answer as bytes rather than JSON. */
   readonly raw?: boolean;
+  /**
+   * Retry a 503 'unavailable' (default true). Appends that wait for
+   * publication say false: that answer then means "stored, but no
+   * checkpoint yet", and a retry would append the entries again.
+   */
+  readonly retryUnavailable?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +119,8 @@ export class Transport {
           throw new VellumApiError(0, 'bad-response', `the server sent malformed JSON: ${e.message}`);
         err = new VellumApiError(0, 'network', `cannot reach ${this.base}: ${(e as Error).message}`);
       }
-      if (!err.retryable || attempt >= attempts) throw err;
+      const storedAnyway = r.retryUnavailable === false && err.code === 'unavailable';
+      if (!err.retryable || storedAnyway || attempt >= attempts) throw err;
       const wait = Math.min(5000, retryAfterMs ?? delay) * (0.5 + Math.random() / 2);
       await sleep(wait);
       delay = Math.min(5000, delay * 2);

@@ -91,7 +91,12 @@ export class VellumClient {
     return this.http.request(`/v1/logs/${enc(tenant)}/${enc(log)}`);
   }
 
-  /** Appends entries (bytes, or text as UTF-8) in one request. */
+  /**
+   * Appends entries (bytes, or text as UTF-8) in one request. Retries make
+   * delivery at-least-once: if an answer is lost after the server stored
+   * the entries, they are stored again (use a `dedup` log to make that
+   * harmless). A publication timeout (wait=published) is not retried.
+   */
   append(
     tenant: string,
     log: string,
@@ -100,6 +105,7 @@ export class VellumClient {
   ): Promise<AppendResult> {
     return this.http.request(`/v1/logs/${enc(tenant)}/${enc(log)}/entries`, {
       query: { wait },
+      retryUnavailable: wait !== 'published',
       json: {
         entries: entries.map((e) => (typeof e === 'string' ? { text: e } : { base64: encodeBase64(e) })),
       },
