@@ -83,8 +83,9 @@ export async function tail(args: string[], io: Io): Promise<number> {
       } catch (e) {
         // Following from beyond the end of the log (not a missing log): wait for it to grow.
         if (!(follow && e instanceof VellumApiError && e.status === 404)) throw apiError(api, what, e);
+        // (getLog fails for a missing log; a log that grew meanwhile is read again at once.)
         const { size } = await call(api, what, api.client.getLog(tenant, log));
-        if (size >= start) throw apiError(api, what, e);
+        if (size > start) continue;
         page = { entries: [], next: null };
       }
       if (page.entries.length > 0) {
