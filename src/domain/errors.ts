@@ -17,7 +17,17 @@ export type DomainErrorCode =
   /** A dependency failed (e.g. a read event could not be recorded): retry later. */
   | 'unavailable'
   /** A value cannot be written as RFC 8785 canonical JSON. */
-  | 'not-canonical';
+  | 'not-canonical'
+  /** The request conflicts with the current state (a finalized package, a duplicate path, a shorter retention). */
+  | 'conflict'
+  /** A body or a collection is over its configured limit (a file's bytes, files per package). */
+  | 'too-large'
+  /** Uploaded bytes do not have the SHA-256 the client declared; nothing was stored. */
+  | 'digest-mismatch'
+  /** A byte range lies outside the file (HTTP 416). */
+  | 'bad-range'
+  /** The bytes exist but are in a cold or archive tier: restore them first (HTTP 202). */
+  | 'not-available';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -22,6 +22,7 @@
  *   are JavaScript numbers, and a driver MUST fail with 'unavailable' rather
  *   than return a number it cannot represent exactly.
  */
+import type { ArtifactStore } from './artifact-store.js';
 import type { CheckpointLock } from './checkpoint-lock.js';
 import type { LogCatalog } from './log-catalog.js';
 
@@ -203,6 +204,8 @@ export interface MetadataStore {
   readonly records: Records;
   readonly logs: LogCatalog;
   readonly lock: CheckpointLock;
+  /** The artifact store's registry (packages, files, blobs, holds, retention events), where the driver has it. */
+  readonly artifacts?: ArtifactStore;
   /** Closes the database; the store MUST NOT be used afterwards. */
   close(): Promise<void>;
 }

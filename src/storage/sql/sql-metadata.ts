@@ -6,6 +6,7 @@
 import type { MetadataStore } from '../metadata.js';
 import { openDatabase } from './database.js';
 import { SqlApiKeys } from './sql-api-keys.js';
+import { SqlArtifacts } from './sql-artifacts.js';
 import { SqlCheckpointLock } from './sql-checkpoint-lock.js';
 import { SqlLogCatalog } from './sql-log-catalog.js';
 import { SqlRecords } from './sql-records.js';
@@ -28,6 +29,7 @@ export async function openMetadata(url: string): Promise<MetadataStore> {
     records: new SqlRecords(db, dialect),
     logs: new SqlLogCatalog(db),
     lock: new SqlCheckpointLock(db, dialect),
+    artifacts: new SqlArtifacts(db),
     close: () => {
       closed ??= guard('close the metadata database', () => db.destroy());
       return closed;

@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-init.js';
+import * as m0002 from './0002-artifacts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-init': m0001,
+  '0002-artifacts': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {
