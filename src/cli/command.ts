@@ -68,6 +68,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'tail <tenant>/<log> [--from N] [--follow] [--interval ms]  print entries, and new ones',
     load: async () => (await import('./tail.js')).tail,
   },
+  package: {
+    summary:
+      'package push <dir> | get | list | manifest | download | extend | hold | release | verify <dir> <id>  --tenant T\n' +
+      '                              the artifact store: upload a directory as a package, read, retain, verify',
+    load: async () => (await import('./package.js')).packageCommand,
+  },
   proof: {
     summary:
       'proof <tenant>/<log> <index> [--vkey K] | --consistency FROM [TO]\n' +

@@ -19,7 +19,11 @@
  * <public URL without scheme>/logs/<tenant>/<log>), VELLUM_ADMIN_TOKEN,
  * VELLUM_LOG_LEVEL (info; JSON lines on stdout), VELLUM_RATE_LIMIT
  * (<burst>/<per second>, default 200/100; "off"), VELLUM_TRUST_PROXY
- * ("true", or the proxies' addresses: client addresses from X-Forwarded-For).
+ * ("true", or the proxies' addresses: client addresses from X-Forwarded-For),
+ * VELLUM_RETENTION_INTERVAL (seconds between retention sweep + deletion runs,
+ * default 600; 0 disables), VELLUM_SCRUB_INTERVAL (seconds between scrubs,
+ * default 3600; 0 disables). Artifact bytes go to a FsBlobStore under
+ * <data>/blobs, or to S3 when S3_BUCKET (and S3_ENDPOINT or a region) are set.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
@@ -32,10 +36,14 @@ import { buildApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import type { RateLimitOptions } from '../http/rate-limit.js';
 import { LogRegistry } from '../ledger/registry.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { StorageError } from '../storage/errors.js';
+import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { FsObjectStore } from '../storage/fs/fs-object-store.js';
+import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 import { openMetadata } from '../storage/sql/sql-metadata.js';
 import { parseArgs } from './args.js';
+import { startArtifactJobs } from './artifact-jobs.js';
 import { CliError, type Io } from './command.js';
 
 const USAGE = `Usage: vellum serve [--data DIR] [--port P] [--host H]
@@ -47,7 +55,8 @@ const USAGE = `Usage: vellum serve [--data DIR] [--port P] [--host H]
 Environment: VELLUM_DATABASE_URL (default sqlite:<data>/vellum.db, or postgres://...),
 VELLUM_PUBLIC_URL (default http://<host>:<port>), VELLUM_ADMIN_TOKEN,
 VELLUM_LOG_LEVEL (default info), VELLUM_RATE_LIMIT (<burst>/<per second>, default 200/100, or off),
-VELLUM_TRUST_PROXY (true, or the proxies' addresses). See docs/api.md.`;
+VELLUM_TRUST_PROXY (true, or the proxies' addresses), VELLUM_RETENTION_INTERVAL (s, default 600, 0 off),
+VELLUM_SCRUB_INTERVAL (s, default 3600, 0 off), S3_BUCKET/S3_ENDPOINT (artifact bytes on S3). See docs/api.md.`;
 
 export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { positional, flags } = parseArgs(
@@ -104,11 +113,16 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
       logOptions: { onRound: metrics.onRound },
     });
     cleanup.push(() => registry.close());
+    const blobs: BlobStore =
+      env.S3_BUCKET && (env.S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_REGION || env.S3_REGION)
+        ? S3BlobStore.fromEnv(env)
+        : new FsBlobStore(join(data, 'blobs'));
     const services = createServices({
       registry,
       metadata,
       store,
       origin,
+      blobs,
       random: (n) => new Uint8Array(randomBytes(n)),
     });
     const adminNote = await bootstrapAdmin(services.keys, data, env.VELLUM_ADMIN_TOKEN);
@@ -130,6 +144,16 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
       version: await packageVersion(),
     });
     cleanup.push(() => app.close());
+    if (services.artifacts) {
+      const jobs = startArtifactJobs({
+        artifacts: services.artifacts,
+        tenants: async () => (await metadata.tenants.list()).map((t) => t.name),
+        retentionMs: parseInterval(env.VELLUM_RETENTION_INTERVAL, 'VELLUM_RETENTION_INTERVAL', 600),
+        scrubMs: parseInterval(env.VELLUM_SCRUB_INTERVAL, 'VELLUM_SCRUB_INTERVAL', 3600),
+        log: app.log,
+      });
+      cleanup.push(() => jobs.stop());
+    }
     await app.listen({ port, host }).catch((e) => {
       throw new CliError(`cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
     });
@@ -230,6 +254,14 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Seconds (a canonical decimal; 0 disables) as ms. */
+function parseInterval(s: string | undefined, name: string, fallback: number): number {
+  if (s === undefined || s === '') return fallback * 1000;
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(s))
+    throw new CliError(`${name} must be seconds (0 disables), not ${JSON.stringify(s)}`);
+  return Number(s) * 1000;
 }
 
 function parsePort(s: string): number {

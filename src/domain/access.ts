@@ -49,6 +49,12 @@ export type Action =
   | 'records:write'
   /** Read, search and count records. */
   | 'records:read'
+  /** Create packages, upload files, finalize (the artifact store). */
+  | 'artifacts:write'
+  /** Read packages, manifests and files, download bytes. */
+  | 'artifacts:read'
+  /** Extend retention, apply and release legal holds. */
+  | 'artifacts:retain'
   /** Prometheus metrics (they name tenants and logs). */
   | 'metrics:read';
 
@@ -76,19 +82,29 @@ export const PERMISSIONS: Readonly<Record<Role, RolePermissions>> = {
       'entries:append',
       'records:write',
       'records:read',
+      'artifacts:write',
+      'artifacts:read',
+      'artifacts:retain',
       ...READ,
       'logs:read-restricted',
       'logs:verify',
       'logs:export',
     ],
   },
-  writer: { scope: 'tenant', actions: ['entries:append', 'records:write'] },
-  reader: { scope: 'tenant', actions: [...READ, 'records:read'] },
+  writer: { scope: 'tenant', actions: ['entries:append', 'records:write', 'artifacts:write'] },
+  reader: { scope: 'tenant', actions: [...READ, 'records:read', 'artifacts:read'] },
   auditor: {
     scope: 'tenant',
-    actions: [...READ, 'records:read', 'logs:verify', 'logs:export', 'logs:read-restricted'],
+    actions: [
+      ...READ,
+      'records:read',
+      'artifacts:read',
+      'logs:verify',
+      'logs:export',
+      'logs:read-restricted',
+    ],
   },
-  approver: { scope: 'tenant', actions: ['checkpoints:read'] },
+  approver: { scope: 'tenant', actions: ['checkpoints:read', 'artifacts:retain'] },
 };
 
 /** What anonymous callers may do, and only on a public log. */

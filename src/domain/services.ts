@@ -4,8 +4,10 @@
  * object stores). The HTTP edge and the CLI use these and nothing below.
  */
 import type { LogRegistry } from '../ledger/registry.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../storage/metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { type ArtifactDeps, type Artifacts, createArtifacts } from './artifacts/index.js';
 import { EntryService } from './entries.js';
 import { KeyService } from './keys.js';
 import { LogService } from './logs.js';
@@ -16,7 +18,12 @@ import { TileReader } from './tiles.js';
 
 export interface ServiceDeps {
   readonly registry: LogRegistry;
-  readonly metadata: Pick<MetadataStore, 'tenants' | 'keys' | 'logs' | 'records'>;
+  readonly metadata: Pick<MetadataStore, 'tenants' | 'keys' | 'logs' | 'records'> &
+    Partial<Pick<MetadataStore, 'artifacts'>>;
+  /** Where artifact bytes go; with `metadata.artifacts`, enables the artifact store. */
+  readonly blobs?: BlobStore;
+  /** Further options of the artifact store (retention policy, limits, Object Lock). */
+  readonly artifacts?: Omit<ArtifactDeps, 'store' | 'blobs' | 'registry' | 'random' | 'now'>;
   /** The object store of one log: the same function the registry was given. */
   readonly store: (tenant: string, log: string) => ObjectStore;
   /** Random bytes from a CSPRNG (keys, tokens). */
@@ -37,6 +44,8 @@ export interface Services {
   readonly tiles: TileReader;
   readonly reads: ReadLedger;
   readonly records: RecordService;
+  /** The artifact store; absent when the deployment has no blob store. */
+  readonly artifacts?: Artifacts;
 }
 
 export function createServices(d: ServiceDeps): Services {
@@ -65,5 +74,17 @@ export function createServices(d: ServiceDeps): Services {
       store: d.store,
       ...(d.now ? { now: d.now } : {}),
     }),
+    ...(metadata.artifacts && d.blobs
+      ? {
+          artifacts: createArtifacts({
+            ...d.artifacts,
+            store: metadata.artifacts,
+            blobs: d.blobs,
+            registry,
+            random: d.random,
+            ...(d.now ? { now: d.now } : {}),
+          }),
+        }
+      : {}),
   };
 }

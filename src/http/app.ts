@@ -15,6 +15,7 @@ import { GzipCache } from './gzip-cache.js';
 import { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { artifactPlugin } from './routes/artifacts.js';
 import { entryRoutes } from './routes/entries.js';
 import { healthRoutes, type ReadyCheck } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -116,5 +117,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   ]) {
     group(app, ctx);
   }
+  await artifactPlugin(app, ctx);
   return app;
 }

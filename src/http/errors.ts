@@ -56,6 +56,11 @@ export const STATUS: Readonly<Record<string, Mapping>> = {
   'DomainError:not-found': m(404),
   'DomainError:exists': m(409),
   'DomainError:unavailable': m(503, 1),
+  'DomainError:conflict': m(409),
+  'DomainError:too-large': m(413),
+  'DomainError:digest-mismatch': m(422),
+  'DomainError:bad-range': m(416),
+  'DomainError:not-available': m(202),
   // src/ledger
   'LedgerError:bad-request': m(400),
   'LedgerError:empty-batch': m(400),

@@ -16,6 +16,7 @@ import { Metrics } from '../../src/http/metrics.js';
 import type { LogOptions } from '../../src/ledger/log.js';
 import { LogRegistry } from '../../src/ledger/registry.js';
 import { StorageError } from '../../src/storage/errors.js';
+import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { FsObjectStore } from '../../src/storage/fs/fs-object-store.js';
 import type { MetadataStore } from '../../src/storage/metadata.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
@@ -29,6 +30,8 @@ export interface StackOptions {
   readonly limits?: AppOptions['limits'];
   readonly logOptions?: Pick<LogOptions, 'maxBatch' | 'maxDelayMs' | 'maxPending'>;
   readonly publishTimeoutMs?: number;
+  /** Artifact store options (limits, retention). */
+  readonly artifacts?: import('../../src/domain/services.js').ServiceDeps['artifacts'];
   /** Origin prefix of new logs (default vellum.test). */
   readonly host?: string;
 }
@@ -70,6 +73,8 @@ export async function openStack(o: StackOptions = {}): Promise<Stack> {
     store,
     random,
     origin,
+    blobs: new FsBlobStore(join(dir, 'blobs')),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
     ...(o.publishTimeoutMs !== undefined ? { publishTimeoutMs: o.publishTimeoutMs } : {}),
   });
   const { token } = await services.keys.bootstrapAdmin();

@@ -5,6 +5,7 @@
  * no key ever reads or writes another tenant's data.
  */
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ROLES } from '../../src/domain/principal.js';
 import {
@@ -24,7 +25,10 @@ const CALLERS: readonly Caller[] = [...ROLES, 'anonymous', 'revoked'];
 interface Route {
   readonly name: string;
   /** The request against tenant `t` (whose keys may or may not be the caller's). */
-  readonly request: (t: string, ctx: { victimKey: string; n: number }) => [string, string, Call?];
+  readonly request: (
+    t: string,
+    ctx: { victimKey: string; n: number; fx: ArtifactFixture },
+  ) => [string, string, Call?] | Promise<[string, string, Call?]>;
   /** Callers allowed on their own tenant. */
   readonly own: readonly Caller[];
   /** Callers allowed on another tenant (only the platform admin, for the one thing it does there). */
@@ -32,6 +36,116 @@ interface Route {
 }
 
 const READERS: readonly Caller[] = ['tenant-admin', 'reader', 'auditor'];
+
+/** Artifacts made beforehand in each tenant, and ways to make fresh ones per request. */
+interface ArtifactFixture {
+  readonly finalized: string;
+  readonly open: string;
+  readonly fileId: string;
+  /** A new open package with one file (for finalize). */
+  freshOpen(): Promise<string>;
+  /** A new active hold on `finalized` (for release). */
+  freshHold(): Promise<string>;
+}
+
+async function artifactFixture(s: Stack, tenant: string): Promise<ArtifactFixture> {
+  const a = s.services.artifacts!;
+  const make = async () =>
+    (
+      await a.packages.create(tenant, 'fixture', {
+        name: 'fx',
+        producer: 'matrix',
+        subject: 'sub',
+        retentionClass: 'raw-evidence',
+      })
+    ).package.id;
+  const finalized = await make();
+  const added = await a.files.add(tenant, 'fixture', finalized, {
+    path: 'a.txt',
+    body: Readable.from([Buffer.from('abc')]),
+  });
+  await a.packages.finalize(tenant, 'fixture', finalized);
+  return {
+    finalized,
+    open: await make(),
+    fileId: added.file.id,
+    async freshOpen() {
+      const id = await make();
+      await a.files.add(tenant, 'fixture', id, { path: 'x.txt', body: Readable.from([Buffer.from('x')]) });
+      return id;
+    },
+    async freshHold() {
+      return (await a.holds.apply(tenant, 'fixture', finalized, { caseId: 'c', reason: 'r' })).hold.id;
+    },
+  };
+}
+
+const ART = (t: string) => `/v1/artifacts/${t}`;
+const ARTIFACT_ROUTES: readonly Route[] = [
+  { name: 'artifact backends health', request: (t) => ['GET', `${ART(t)}/health/backends`], own: READERS },
+  {
+    name: 'create package',
+    request: (t) => [
+      'POST',
+      `${ART(t)}/packages`,
+      { json: { name: 'p', producer: 'm', subject: 's', retentionClass: 'transient' } },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
+  { name: 'list packages', request: (t) => ['GET', `${ART(t)}/packages?subject=sub`], own: READERS },
+  { name: 'get package', request: (t, c) => ['GET', `${ART(t)}/packages/${c.fx.finalized}`], own: READERS },
+  {
+    name: 'upload file',
+    request: (t, c) => [
+      'POST',
+      `${ART(t)}/packages/${c.fx.open}/files?path=f${c.n}.bin`,
+      { body: new Uint8Array([1, 2, 3]), type: 'application/octet-stream' },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'finalize package',
+    request: async (t, c) => ['POST', `${ART(t)}/packages/${await c.fx.freshOpen()}/finalize`],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'manifest',
+    request: (t, c) => ['GET', `${ART(t)}/packages/${c.fx.finalized}/manifest`],
+    own: READERS,
+  },
+  {
+    name: 'download',
+    request: (t, c) => ['GET', `${ART(t)}/files/${c.fx.fileId}/download`],
+    own: READERS,
+  },
+  {
+    name: 'extend retention',
+    request: (t, c) => [
+      'POST',
+      `${ART(t)}/packages/${c.fx.finalized}/retention/extensions`,
+      { json: { by: { days: 1 }, reason: 'matrix' } },
+    ],
+    own: ['tenant-admin', 'approver'],
+  },
+  {
+    name: 'apply hold',
+    request: (t, c) => [
+      'POST',
+      `${ART(t)}/packages/${c.fx.finalized}/retention/holds`,
+      { json: { caseId: 'case-1', reason: 'matrix' } },
+    ],
+    own: ['tenant-admin', 'approver'],
+  },
+  {
+    name: 'release hold',
+    request: async (t, c) => [
+      'POST',
+      `${ART(t)}/packages/${c.fx.finalized}/retention/holds/${await c.fx.freshHold()}/release`,
+      { json: { reason: 'matrix' } },
+    ],
+    own: ['tenant-admin', 'approver'],
+  },
+];
 const text = (s: string): Call => ({ json: { entries: [{ text: s }] } });
 
 const ROUTES: readonly Route[] = [
@@ -152,6 +266,7 @@ const ROUTES: readonly Route[] = [
     own: ['tenant-admin', 'auditor'],
   },
   { name: 'metrics', request: () => ['GET', '/metrics'], own: ['platform-admin'], other: ['platform-admin'] },
+  ...ARTIFACT_ROUTES,
 ];
 
 for (const backend of BACKENDS) {
@@ -161,6 +276,7 @@ for (const backend of BACKENDS) {
     let s: Stack;
     let acme: TenantFixture;
     let globex: TenantFixture;
+    const fx: Record<string, ArtifactFixture> = {};
     const tokens: Record<string, Record<Caller, string | undefined>> = {};
     let n = 0;
 
@@ -170,6 +286,8 @@ for (const backend of BACKENDS) {
       s = await openStack(db.options);
       acme = await makeTenant(s, 'acme', 3);
       globex = await makeTenant(s, 'globex', 3);
+      fx.acme = await artifactFixture(s, 'acme');
+      fx.globex = await artifactFixture(s, 'globex');
       for (const t of [acme, globex]) {
         const revoked = await call(s.app, 'POST', `/v1/tenants/${t.name}/keys`, {
           token: t.tokens['tenant-admin'],
@@ -210,9 +328,10 @@ for (const backend of BACKENDS) {
           ['other', 'globex'],
         ] as const) {
           for (const caller of CALLERS) {
-            const [method, url, c] = route.request(target, {
+            const [method, url, c] = await route.request(target, {
               victimKey: await victim(target === 'acme' ? acme : globex),
               n: n++,
+              fx: fx[target]!,
             });
             const a: Answer = await call(s.app, method, url, {
               ...c,
@@ -242,7 +361,12 @@ for (const backend of BACKENDS) {
       });
       const texts = g.json.entries.map((e: { base64: string }) => Buffer.from(e.base64, 'base64').toString());
       assert.deepEqual(texts, ['globex entry 0', 'globex entry 1', 'globex entry 2']);
-      for (const log of ['records', 'audit', 'operations']) {
+      // The audit log has the fixtures' artifact entries; no acme call added files or packages there.
+      const open = await s.services.artifacts!.files.list('globex', fx.globex!.open);
+      assert.equal(open.length, 0, "globex's open package got no files from acme's keys");
+      const pkgs = await s.services.artifacts!.packages.list('globex', {});
+      assert.ok(pkgs.packages.every((p) => p.createdBy === 'fixture'));
+      for (const log of ['records', 'operations']) {
         const l = await call(s.app, 'GET', `/v1/logs/globex/${log}`, {
           token: globex.tokens['tenant-admin'],
         });

@@ -1,0 +1,83 @@
+/** The artifact jobs `vellum serve` runs: retention (sweep + deletion) and scrub, over every tenant. */
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { startArtifactJobs } from '../../src/cli/artifact-jobs.js';
+import { makeTenant, openStack, type Stack } from '../helpers/http.js';
+
+describe('artifact jobs', () => {
+  let s: Stack;
+  before(async () => {
+    s = await openStack({ artifacts: { retention: { transient: { seconds: 1 } } } });
+    await makeTenant(s, 'acme', 0);
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  it('deletes expired packages, keeps held ones, scrubs, and logs what it did', async () => {
+    const a = s.services.artifacts!;
+    const make = async (path: string, body: string) => {
+      const p = (
+        await a.packages.create('acme', 'test', {
+          name: 'n',
+          producer: 'p',
+          subject: 's',
+          retentionClass: 'transient',
+        })
+      ).package.id;
+      await a.files.add('acme', 'test', p, { path, body: Readable.from([Buffer.from(body)]) });
+      await a.packages.finalize('acme', 'test', p);
+      return p;
+    };
+    const gone = await make('a.txt', 'expires');
+    const held = await make('b.txt', 'held');
+    await a.holds.apply('acme', 'test', held, { caseId: 'c', reason: 'r' });
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const lines: string[] = [];
+    const log = {
+      info: (_o: object, m: string) => lines.push(`info ${m}`),
+      warn: (_o: object, m: string) => lines.push(`warn ${m}`),
+      error: (_o: object, m: string) => lines.push(`error ${m}`),
+    };
+    const jobs = startArtifactJobs({
+      artifacts: a,
+      tenants: async () => ['acme'],
+      retentionMs: 0,
+      scrubMs: 0,
+      log,
+    });
+    await jobs.retention();
+    await jobs.scrub();
+    await jobs.stop();
+    assert.equal((await a.packages.get('acme', gone)).status, 'deleted', lines.join('\n'));
+    assert.notEqual((await a.packages.get('acme', held)).status, 'deleted');
+    assert.ok(
+      lines.some((l) => /^info artifact retention: acme: .*1 packages deleted/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^info artifact scrub: acme: 1\/1 blobs ok/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => l.startsWith('error')), lines.join('\n'));
+  });
+
+  it('keeps going when a tenant fails', async () => {
+    const lines: string[] = [];
+    const jobs = startArtifactJobs({
+      artifacts: s.services.artifacts!,
+      tenants: async () => ['ghost', 'acme'],
+      retentionMs: 0,
+      scrubMs: 0,
+      log: { info: () => {}, warn: () => {}, error: (_o, m) => lines.push(m) },
+    });
+    await jobs.retention();
+    await jobs.stop();
+    assert.ok(
+      lines.every((l) => !l.includes('acme')),
+      lines.join('\n'),
+    );
+  });
+});
