@@ -4,6 +4,7 @@
  * newest first, as readable lines or, with --json, as the API answers.
  */
 import type { Level, LogRecord, RecordFilter } from '../client/types.js';
+import { LEVELS } from '../domain/records.js';
 import {
   API_FLAGS,
   API_OPTIONS,
@@ -18,17 +19,6 @@ import {
 } from './api.js';
 import { type FlagSpec, parseArgs } from './args.js';
 import { CliError, type Io } from './command.js';
-
-const LEVELS: readonly Level[] = [
-  'INFO',
-  'WARN',
-  'ERROR',
-  'CRITICAL',
-  'AUDIT',
-  'SECURITY',
-  'REVENUE',
-  'SYSTEM',
-];
 
 const USAGE = `Usage: vellum log read <tenant> [filters] [--json]
        vellum log search <tenant> <text> [filters] [--json]
