@@ -262,10 +262,18 @@ async function push(
   const progress = new Progress(io.stderr, `push ${id}`);
   let done = 0;
   for (const [i, [file, path]] of files.entries()) {
+    // Declaring the digest lets the server store the bytes once, at their
+    // content address, and refuse them if they change on the way.
+    const { digest: sha256 } = await hashFile(file);
     await call(
       api,
       `uploading ${path}`,
-      a.uploadFile(tenant, id, { file, path, onProgress: (sent) => progress.update(done + sent, total) }),
+      a.uploadFile(tenant, id, {
+        file,
+        path,
+        sha256,
+        onProgress: (sent) => progress.update(done + sent, total),
+      }),
     );
     done += sizes[i]!;
     progress.update(done, total);
@@ -312,15 +320,7 @@ async function verify(
       bad++;
       continue;
     }
-    const h = createHash('sha256');
-    let size = 0;
-    await pipeline(createReadStream(abs), async (src: AsyncIterable<Buffer>) => {
-      for await (const c of src) {
-        size += c.length;
-        h.update(c);
-      }
-    });
-    const digest = h.digest('hex');
+    const { size, digest } = await hashFile(abs);
     if (size !== f.size || digest !== f.sha256) {
       io.stdout.write(
         `FAIL ${path}: ${size} bytes sha256:${digest}, the manifest says ${f.size} bytes sha256:${f.sha256}\n`,
@@ -335,4 +335,17 @@ async function verify(
     }
   io.stdout.write(bad === 0 ? `verified: ${listed.size} files match package ${id}\n` : `${bad} problems\n`);
   return bad === 0 ? 0 : 1;
+}
+
+/** SHA-256 (hex) and size of a local file, streamed. */
+async function hashFile(path: string): Promise<{ size: number; digest: string }> {
+  const h = createHash('sha256');
+  let size = 0;
+  await pipeline(createReadStream(path), async (src: AsyncIterable<Buffer>) => {
+    for await (const c of src) {
+      size += c.length;
+      h.update(c);
+    }
+  });
+  return { size, digest: h.digest('hex') };
 }
