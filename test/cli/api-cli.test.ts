@@ -41,26 +41,7 @@ function cli(args: readonly string[], o: Options = {}): Promise<RunResult> {
   delete env.VELLUM_TOKEN;
   const token = o.token === undefined ? (tokens['tenant-admin'] ?? ADMIN) : o.token;
   if (token !== null) env.VELLUM_TOKEN = token;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vellumMain, ...args], {
-      cwd: dir,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.stdin.on('error', () => {}); // a command that exits before reading all of it
-    child.stdin.end(o.stdin ?? '');
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return run(process.execPath, [vellumMain, ...args], { cwd: dir, env, stdin: o.stdin ?? '' });
 }
 
 /** Asserts exit 0 and returns stdout. */
@@ -505,23 +486,7 @@ describe('the CLI over the API', () => {
     const env = { ...process.env };
     delete env.VELLUM_URL;
     delete env.VELLUM_TOKEN;
-    const r = await new Promise<RunResult>((resolve, reject) => {
-      const c = spawn('bash', ['-euo', 'pipefail', '-c', script], {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      c.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      c.on('error', reject);
-      c.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const r = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd, env });
     assert.equal(r.code, 0, describeRun('README CLI snippet', r));
     assert.match(r.stdout, /^tenant acme created/m);
     assert.match(r.stdout, /^0\n1\n/m, 'the indexes of the two lines');

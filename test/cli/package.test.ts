@@ -3,14 +3,13 @@
  * `vellum serve` (a child process on a free port, artifacts in <data>/blobs).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VellumClient } from '../../src/client/vellum-client.js';
-import { describeRun, hasStackTrace, type RunResult, vellumMain } from '../helpers/cli.js';
+import { describeRun, hasStackTrace, type RunResult, run, vellumMain } from '../helpers/cli.js';
 import { type Server, startServer } from '../helpers/server.js';
 
 const ADMIN = `vk_0123456789abcdef_${'B'.repeat(42)}E`;
@@ -21,23 +20,9 @@ describe('vellum package', () => {
   const tokens: Record<string, string> = {};
 
   const cli = (args: readonly string[], token = tokens.writer!): Promise<RunResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [vellumMain, ...args], {
-        cwd: dir,
-        env: { ...process.env, VELLUM_URL: server!.url, VELLUM_TOKEN: token, VELLUM_TENANT: 'acme' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 30_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    run(process.execPath, [vellumMain, ...args], {
+      cwd: dir,
+      env: { ...process.env, VELLUM_URL: server!.url, VELLUM_TOKEN: token, VELLUM_TENANT: 'acme' },
     });
   const ok = async (args: readonly string[], token?: string) => {
     const r = await cli(args, token);

@@ -17,18 +17,37 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** Where and how `run` starts the program. */
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to standard input, which is then closed (default: no standard input). */
+  readonly stdin?: string | Buffer;
+  readonly timeoutMs?: number;
+}
+
 /** Runs `file args`; never rejects for a non-zero exit, only when the program cannot start. */
-export function run(file: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
+export function run(file: string, args: readonly string[], o: number | RunOptions = {}): Promise<RunResult> {
+  const opts: RunOptions = typeof o === 'number' ? { timeoutMs: o } : o;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(file, args, {
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 30_000,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
+    if (opts.stdin !== undefined) {
+      child.stdin!.on('error', () => {}); // a command that exits before reading all of it
+      child.stdin!.end(opts.stdin);
+    }
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
