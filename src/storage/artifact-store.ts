@@ -420,7 +420,88 @@ export interface RetentionEvents {
   since(tenant: string, afterSeq: number, limit: number): Promise<RetentionEventRow[]>;
 }
 
+/**
+ * A resumable upload: a file sent in pieces (parts) at increasing offsets,
+ * each kept in the staging store until the whole file is there and the
+ * upload is completed into the package (migration 0003).
+ */
+export type UploadState = 'open' | 'completing' | 'completed' | 'failed' | 'aborted' | 'expired';
+
+export interface NewUploadRow {
+  readonly tenant: string;
+  readonly id: string;
+  readonly packageId: string;
+  /** The file's path in the package (normalized by the domain). */
+  readonly path: string;
+  readonly mediaType: string;
+  /** The declared length and SHA-256 of the whole file. */
+  readonly size: number;
+  readonly sha256: string;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly expiresAt: number;
+}
+
+export interface UploadRow extends NewUploadRow {
+  readonly state: UploadState;
+  /** Bytes received so far: the offset the next part must start at. */
+  readonly received: number;
+  /** Parts whose staged objects are not yet deleted. */
+  readonly parts: number;
+  readonly updatedAt: number;
+  /** The file the upload became, once completed. */
+  readonly fileId: string | null;
+  /** Why it failed, when it did. */
+  readonly failure: string | null;
+}
+
+export interface UploadPartRow {
+  readonly offset: number;
+  readonly size: number;
+  readonly sha256: string;
+  /** The staged object. */
+  readonly key: string;
+  readonly versionId: string | null;
+}
+
+export interface ArtifactUploads {
+  create(row: NewUploadRow): Promise<void>;
+  get(tenant: string, id: string): Promise<UploadRow | undefined>;
+  /**
+   * Records a part at `part.offset`, only while the upload is open, not
+   * expired at `now`, `part.offset` equals `received` and fewer than
+   * `maxParts` parts exist; `received` grows by the part's size.
+   */
+  addPart(
+    tenant: string,
+    id: string,
+    part: UploadPartRow,
+    now: number,
+    maxParts: number,
+  ): Promise<'added' | 'offset' | 'closed' | 'too-many-parts'>;
+  /** The parts whose objects remain, by offset. */
+  parts(tenant: string, id: string): Promise<UploadPartRow[]>;
+  /**
+   * Moves the upload from one of `from` to `to` (with the file it became or
+   * why it failed). A 'completing' upload last updated before
+   * `staleBefore` counts as 'open' (its completer died). False when the
+   * upload was not in one of those states.
+   */
+  transition(
+    tenant: string,
+    id: string,
+    from: readonly UploadState[],
+    to: UploadState,
+    t: { now: number; staleBefore?: number; fileId?: string; failure?: string },
+  ): Promise<boolean>;
+  /** Forgets the parts at these offsets (their objects are deleted). */
+  dropParts(tenant: string, id: string, offsets: readonly number[]): Promise<void>;
+  /** Uploads to clean up: open past their expiry, or ended with parts left. */
+  stale(tenant: string, now: number, limit: number): Promise<UploadRow[]>;
+}
+
 export interface ArtifactStore {
+  readonly uploads: ArtifactUploads;
   readonly packages: ArtifactPackages;
   readonly files: ArtifactFiles;
   readonly blobs: ArtifactBlobs;

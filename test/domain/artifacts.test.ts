@@ -88,7 +88,7 @@ interface Harness {
   /** While on, every write to the tenant's audit log fails (not stored). */
   failAudit(tenant: string, on: boolean): void;
   /** Blob keys stored for the tenant (content keys and spooled uploads). */
-  keys(tenant: string, area?: 'blobs' | 'staging'): Promise<string[]>;
+  keys(tenant: string, area?: 'blobs' | 'staging' | 'uploads'): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -1197,6 +1197,207 @@ describe('artifact store', { concurrency: true }, () => {
           assert.deepEqual([r.checked, r.ok, r.mismatches.length], [1, 1, 0]);
           const [loc] = await h.metadata.artifacts!.locations.forBlob(t, sha(body));
           assert.ok(loc!.lastVerifiedAt);
+        });
+      }
+
+      // ---------------------------------------------------------------- resumable uploads
+
+      it('takes a file in parts, resumes after a refused part, and completes it into the package once', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput({ retentionClass: 'raw-evidence' }));
+        const body = randomBytes(10_000);
+        const up = await a.uploads.start(t, 'w', p.id, {
+          path: 'logs/big.bin',
+          mediaType: 'application/x-test',
+          size: body.length,
+          sha256: sha(body),
+        });
+        assert.deepEqual([up.state, up.received, up.size, up.path], ['open', 0, 10_000, 'logs/big.bin']);
+        let u = await a.uploads.put(t, up.id, {
+          offset: 0,
+          body: chunks(body.subarray(0, 4000)),
+          size: 4000,
+        });
+        assert.equal(u.received, 4000);
+        // A part damaged on the way (its declared digest differs): refused, not counted.
+        const damaged = Buffer.from(body.subarray(4000, 8000));
+        damaged[10]! ^= 1;
+        await assert.rejects(
+          a.uploads.put(t, up.id, {
+            offset: 4000,
+            body: chunks(damaged),
+            sha256: sha(body.subarray(4000, 8000)),
+          }),
+          isDomain('digest-mismatch'),
+        );
+        assert.equal((await a.uploads.status(t, up.id)).received, 4000);
+        // Resuming at the wrong offset says where to resume.
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 0, body: chunks(body.subarray(0, 10)) }),
+          (e: unknown) => isDomain('conflict')(e) && /offset 4000/.test((e as Error).message),
+        );
+        await assert.rejects(a.uploads.complete(t, 'w', up.id), isDomain('conflict'), 'not all bytes are in');
+        u = await a.uploads.put(t, up.id, {
+          offset: 4000,
+          body: chunks(body.subarray(4000, 8000)),
+          sha256: sha(body.subarray(4000, 8000)),
+        });
+        // A part that overruns the declared size stores nothing.
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 8000, body: chunks(randomBytes(2001)) }),
+          isDomain('too-large'),
+        );
+        u = await a.uploads.put(t, up.id, { offset: 8000, body: chunks(body.subarray(8000)) });
+        assert.equal(u.received, 10_000);
+        const done = await a.uploads.complete(t, 'w', up.id);
+        assert.equal(done.file.sha256, sha(body));
+        assert.equal(done.file.size, 10_000);
+        assert.equal(done.file.path, 'logs/big.bin');
+        assert.equal(done.file.mediaType, 'application/x-test');
+        const dl = await a.files.download(t, 'r', done.file.id);
+        assert.ok(dl.kind === 'stream');
+        assert.equal(sha(await bytesOf(dl.stream)), sha(body));
+        // Completing again (a retry after a lost answer) answers with the same file, adding nothing.
+        const again = await a.uploads.complete(t, 'w', up.id);
+        assert.equal(again.file.id, done.file.id);
+        assert.equal((await a.files.list(t, p.id)).length, 1);
+        const st = await a.uploads.status(t, up.id);
+        assert.deepEqual([st.state, st.fileId], ['completed', done.file.id]);
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 10_000, body: chunks('x') }),
+          isDomain('conflict'),
+        );
+        assert.deepEqual(
+          typesOf(await h.audit(t), p.id).filter((x) => x === 'file-added'),
+          ['file-added'],
+          'one file-added entry, none for the parts',
+        );
+        if (h.backend === 'fs') assert.deepEqual(await h.keys(t, 'uploads'), [], 'the parts are gone');
+        else {
+          // The staged parts are locked for a while on an Object Lock store; collect removes them after.
+          await sleep(5500);
+          await a.uploads.collect(t);
+          assert.deepEqual(await h.keys(t, 'uploads'), []);
+        }
+      });
+
+      it('stores nothing when the whole does not hash to the declared sha256, and closes the upload', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        const body = randomBytes(5000);
+        const up = await a.uploads.start(t, 'w', p.id, {
+          path: 'x.bin',
+          size: 5000,
+          sha256: sha('other bytes'),
+        });
+        await a.uploads.put(t, up.id, { offset: 0, body: chunks(body.subarray(0, 2500)) });
+        await a.uploads.put(t, up.id, { offset: 2500, body: chunks(body.subarray(2500)) });
+        await assert.rejects(
+          a.uploads.complete(t, 'w', up.id),
+          (e: unknown) => isDomain('digest-mismatch')(e) && /nothing was stored/.test((e as Error).message),
+        );
+        assert.deepEqual(await h.keys(t), [], 'no blob');
+        assert.deepEqual(await a.files.list(t, p.id), []);
+        assert.equal((await a.uploads.status(t, up.id)).state, 'failed');
+        await assert.rejects(a.uploads.complete(t, 'w', up.id), isDomain('conflict'));
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 5000, body: chunks('x') }),
+          isDomain('conflict'),
+        );
+        assert.ok(!typesOf(await h.audit(t), p.id).includes('file-added'));
+      });
+
+      it('refuses bad uploads before storing anything', async () => {
+        const t = await h.tenant();
+        const other = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        const ok = { path: 'a.bin', size: 10, sha256: sha('0123456789') };
+        await assert.rejects(
+          a.uploads.start(t, 'w', p.id, { path: 'a.bin', size: 10 } as never),
+          isDomain('bad-request'),
+        );
+        await assert.rejects(
+          a.uploads.start(t, 'w', p.id, { ...ok, path: '../etc/passwd' }),
+          isDomain('bad-request'),
+        );
+        await assert.rejects(
+          a.uploads.start(t, 'w', p.id, { ...ok, size: MAX_FILE + 1 }),
+          isDomain('too-large'),
+        );
+        await assert.rejects(a.uploads.start(t, 'w', p.id, { ...ok, size: -1 }), isDomain('bad-request'));
+        await assert.rejects(
+          a.uploads.start(other, 'w', p.id, ok),
+          isDomain('not-found'),
+          "another tenant's package",
+        );
+        const up = await a.uploads.start(t, 'w', p.id, ok);
+        await assert.rejects(
+          a.uploads.status(other, up.id),
+          isDomain('not-found'),
+          "another tenant's upload",
+        );
+        await assert.rejects(
+          a.uploads.put(other, up.id, { offset: 0, body: chunks('0123456789') }),
+          isDomain('not-found'),
+        );
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: -1, body: chunks('x') }),
+          isDomain('bad-request'),
+        );
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 0, body: chunks('') }),
+          isDomain('bad-request'),
+        );
+        await assert.rejects(
+          a.uploads.put(t, 'upl_nope', { offset: 0, body: chunks('x') }),
+          isDomain('not-found'),
+        );
+        assert.equal((await a.uploads.status(t, up.id)).received, 0);
+        await a.uploads.put(t, up.id, { offset: 0, body: chunks('01234') });
+        const aborted = await a.uploads.abort(t, up.id);
+        assert.equal(aborted.state, 'aborted');
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 5, body: chunks('56789') }),
+          isDomain('conflict'),
+        );
+        // A file added at the path meanwhile makes a later upload's completion a conflict; a finalized package refuses uploads.
+        const up2 = await a.uploads.start(t, 'w', p.id, ok);
+        await a.uploads.put(t, up2.id, { offset: 0, body: chunks('0123456789') });
+        await a.files.add(t, 'w', p.id, { path: 'a.bin', body: chunks('different!') });
+        await assert.rejects(a.uploads.complete(t, 'w', up2.id), isDomain('conflict'));
+        assert.equal((await a.uploads.status(t, up2.id)).state, 'failed');
+        await a.packages.finalize(t, 'w', p.id);
+        await assert.rejects(a.uploads.start(t, 'w', p.id, { ...ok, path: 'b.bin' }), isDomain('conflict'));
+        assert.deepEqual(
+          (await a.files.list(t, p.id)).map((f) => [f.path, f.sha256]),
+          [['a.bin', sha('different!')]],
+        );
+      });
+
+      if (pairing.blob === 'fs') {
+        it('expires an upload left open and collects its parts', async () => {
+          const t = await h.tenant();
+          const { package: p } = await a.packages.create(
+            t,
+            'w',
+            pkgInput({ retentionClass: 'raw-evidence' }),
+          );
+          const up = await a.uploads.start(t, 'w', p.id, {
+            path: 'slow.bin',
+            size: 20,
+            sha256: sha('x'.repeat(20)),
+          });
+          await a.uploads.put(t, up.id, { offset: 0, body: chunks('x'.repeat(10)) });
+          assert.equal((await h.keys(t, 'uploads')).length, 1);
+          assert.deepEqual(await a.uploads.collect(t), { expired: 0, partsDeleted: 0, partsLeft: 0 });
+          h.clock.offset = Date.parse(up.expiresAt) - Date.now() + 1000;
+          await assert.rejects(
+            a.uploads.put(t, up.id, { offset: 10, body: chunks('x'.repeat(10)) }),
+            isDomain('conflict'),
+          );
+          assert.deepEqual(await a.uploads.collect(t), { expired: 1, partsDeleted: 1, partsLeft: 0 });
+          assert.equal((await a.uploads.status(t, up.id)).state, 'expired');
+          assert.deepEqual(await h.keys(t, 'uploads'), []);
         });
       }
     });

@@ -117,7 +117,7 @@ export class ArtifactContext {
   }
 
   /** A new row id: `<prefix>_<24 hex digits>` (96 random bits). */
-  id(prefix: 'pkg' | 'fil' | 'hld' | 'loc' | 'run' | 'upl'): string {
+  id(prefix: 'pkg' | 'fil' | 'hld' | 'loc' | 'run' | 'upl' | 'prt'): string {
     return `${prefix}_${Buffer.from(this.#random(12)).toString('hex')}`;
   }
 

@@ -17,11 +17,14 @@ import { ExtensionService } from './extensions.js';
 import { FileService } from './files.js';
 import { HoldService } from './holds.js';
 import { PackageService } from './packages.js';
+import { UploadService } from './resumable.js';
 import { Scrubber } from './scrub.js';
 
 export interface Artifacts {
   readonly packages: PackageService;
   readonly files: FileService;
+  /** Resumable uploads: a file in parts (resumable.ts). */
+  readonly uploads: UploadService;
   readonly extensions: ExtensionService;
   readonly holds: HoldService;
   readonly deletion: DeletionService;
@@ -32,9 +35,11 @@ export interface Artifacts {
 
 export function createArtifacts(deps: ArtifactDeps): Artifacts {
   const ctx = new ArtifactContext(deps);
+  const files = new FileService(ctx);
   return {
     packages: new PackageService(ctx),
-    files: new FileService(ctx),
+    files,
+    uploads: new UploadService(ctx, files),
     extensions: new ExtensionService(ctx),
     holds: new HoldService(ctx),
     deletion: new DeletionService(ctx),
@@ -69,6 +74,14 @@ export type { ManifestAnswer, NewPackage, PackageFilter, PackagePage } from './p
 export { normalizePath } from './paths.js';
 export type { LockState } from './protection.js';
 export {
+  type CollectReport,
+  DEFAULT_UPLOAD_TTL_MS,
+  MAX_UPLOAD_PARTS,
+  type NewUpload,
+  type UploadPart,
+  type UploadView,
+} from './resumable.js';
+export {
   addPeriod,
   DEFAULT_RETENTION,
   expiryAt,
@@ -82,4 +95,12 @@ export {
 } from './retention.js';
 export type { ScrubReport } from './scrub.js';
 export type { FileView, HoldView, LocationView, PackageView, RetentionEventView } from './views.js';
-export { DeletionService, ExtensionService, FileService, HoldService, PackageService, Scrubber };
+export {
+  DeletionService,
+  ExtensionService,
+  FileService,
+  HoldService,
+  PackageService,
+  Scrubber,
+  UploadService,
+};

@@ -20,6 +20,9 @@ import type {
   RetentionEventRow,
   RetentionEventType,
   RetrievalTierName,
+  UploadPartRow,
+  UploadRow,
+  UploadState,
 } from '../artifact-store.js';
 import { StorageError } from '../errors.js';
 import type { ArtifactTables } from './artifact-schema.js';
@@ -221,5 +224,45 @@ export function eventValues(e: NewRetentionEvent) {
     hold_id: e.holdId,
     item: e.item,
     audit_index: e.auditIndex,
+  };
+}
+
+const UPLOAD_STATES: readonly UploadState[] = [
+  'open',
+  'completing',
+  'completed',
+  'failed',
+  'aborted',
+  'expired',
+];
+
+export function toUpload(r: Row<'artifact_uploads'>): UploadRow {
+  return {
+    tenant: r.tenant,
+    id: r.id,
+    packageId: r.package_id,
+    path: r.path,
+    mediaType: r.media_type,
+    size: int(r.size, 'size'),
+    sha256: r.sha256,
+    state: oneOf(UPLOAD_STATES, r.state, 'upload state'),
+    received: int(r.received, 'received'),
+    parts: int(r.parts, 'parts'),
+    createdAt: int(r.created_at, 'created_at'),
+    createdBy: r.created_by,
+    updatedAt: int(r.updated_at, 'updated_at'),
+    expiresAt: int(r.expires_at, 'expires_at'),
+    fileId: r.file_id,
+    failure: r.failure,
+  };
+}
+
+export function toUploadPart(r: Row<'artifact_upload_parts'>): UploadPartRow {
+  return {
+    offset: int(r.part_offset, 'part_offset'),
+    size: int(r.size, 'size'),
+    sha256: r.sha256,
+    key: r.object_key,
+    versionId: r.version_id,
   };
 }

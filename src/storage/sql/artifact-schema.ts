@@ -1,5 +1,5 @@
 /**
- * The artifact store's tables as Kysely sees them (migration 0002), kept
+ * The artifact store's tables as Kysely sees them (migrations 0002 and 0003), kept
  * beside `schema.ts` and joined to it with `db.withTables<ArtifactTables>()`.
  * Integers read back as numbers or strings (pg int8): read them through
  * `toSafeInteger`. Flags are 0/1 integers.
@@ -95,6 +95,33 @@ export type ArtifactTables = {
     released_at: NullableInt;
     released_by: string | null;
     release_reason: string | null;
+  };
+  artifact_uploads: {
+    tenant: string;
+    id: string;
+    package_id: string;
+    path: string;
+    media_type: string;
+    size: Int;
+    sha256: string;
+    state: string;
+    received: Int;
+    parts: Int;
+    created_at: Int;
+    created_by: string;
+    updated_at: Int;
+    expires_at: Int;
+    file_id: string | null;
+    failure: string | null;
+  };
+  artifact_upload_parts: {
+    tenant: string;
+    upload_id: string;
+    part_offset: Int;
+    size: Int;
+    sha256: string;
+    object_key: string;
+    version_id: string | null;
   };
   retention_events: {
     seq: ColumnType<number | string, never, never>;

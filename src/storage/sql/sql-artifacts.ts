@@ -1,6 +1,6 @@
 /**
- * The artifact store's metadata over SQL (SQLite and PostgreSQL, migration
- * 0002): one object per table group, over the metadata store's connection.
+ * The artifact store's metadata over SQL (SQLite and PostgreSQL, migrations
+ * 0002 and 0003): one object per table group, over the metadata store's connection.
  */
 import type { Kysely } from 'kysely';
 import type {
@@ -9,6 +9,7 @@ import type {
   ArtifactHolds,
   ArtifactPackages,
   ArtifactStore,
+  ArtifactUploads,
   RetentionEvents,
   StorageLocations,
 } from '../artifact-store.js';
@@ -18,6 +19,7 @@ import { SqlArtifactBlobs } from './sql-artifact-blobs.js';
 import { SqlArtifactFiles } from './sql-artifact-files.js';
 import { SqlArtifactHolds } from './sql-artifact-holds.js';
 import { SqlArtifactPackages } from './sql-artifact-packages.js';
+import { SqlArtifactUploads } from './sql-artifact-uploads.js';
 import { SqlRetentionEvents } from './sql-retention-events.js';
 import { SqlStorageLocations } from './sql-storage-locations.js';
 
@@ -28,6 +30,7 @@ export class SqlArtifacts implements ArtifactStore {
   readonly locations: StorageLocations;
   readonly holds: ArtifactHolds;
   readonly events: RetentionEvents;
+  readonly uploads: ArtifactUploads;
 
   constructor(db: Kysely<Database>) {
     const adb = db.withTables<ArtifactTables>();
@@ -37,5 +40,6 @@ export class SqlArtifacts implements ArtifactStore {
     this.locations = new SqlStorageLocations(adb);
     this.holds = new SqlArtifactHolds(adb);
     this.events = new SqlRetentionEvents(adb);
+    this.uploads = new SqlArtifactUploads(adb);
   }
 }
