@@ -3,7 +3,9 @@
  *
  * - retention (every VELLUM_RETENTION_INTERVAL s, default 600): `sweep`
  *   marks expired, unheld packages eligible, then `deletion.run` deletes
- *   what is still deletable and collects unreferenced blobs;
+ *   what is still deletable and collects unreferenced blobs; resumable
+ *   uploads left open past their expiry end, and ended uploads' staged
+ *   parts are deleted;
  * - scrub (every VELLUM_SCRUB_INTERVAL s, default 3600): re-hashes the
  *   least recently verified blobs.
  *
@@ -64,6 +66,12 @@ export function startArtifactJobs(o: ArtifactJobOptions): ArtifactJobs {
 
   const retention = () =>
     eachTenant('retention', async (tenant) => {
+      const uploads = await artifacts.uploads.collect(tenant);
+      if (uploads.expired + uploads.partsDeleted + uploads.partsLeft > 0)
+        log.info(
+          { job: 'retention', tenant, uploads },
+          `artifact uploads: ${tenant}: ${uploads.expired} expired, ${uploads.partsDeleted} parts deleted, ${uploads.partsLeft} left for later`,
+        );
       const sweep = await artifacts.deletion.sweep(tenant, 'system:retention');
       const { report } = await artifacts.deletion.run(tenant, 'system:retention');
       const deleted = report?.deleted.length ?? 0;

@@ -8,7 +8,7 @@ import { makeTenant, openStack, type Stack } from '../helpers/http.js';
 describe('artifact jobs', () => {
   let s: Stack;
   before(async () => {
-    s = await openStack({ artifacts: { retention: { transient: { seconds: 1 } } } });
+    s = await openStack({ artifacts: { retention: { transient: { seconds: 1 } }, uploadTtlSeconds: 1 } });
     await makeTenant(s, 'acme', 0);
   });
   after(async () => {
@@ -33,6 +33,18 @@ describe('artifact jobs', () => {
     const gone = await make('a.txt', 'expires');
     const held = await make('b.txt', 'held');
     await a.holds.apply('acme', 'test', held, { caseId: 'c', reason: 'r' });
+    // An upload left half done: it expires, and its staged part goes.
+    const open = (
+      await a.packages.create('acme', 'test', {
+        name: 'n',
+        producer: 'p',
+        subject: 's',
+        retentionClass: 'raw-evidence',
+      })
+    ).package.id;
+    const up = await a.uploads.start('acme', 'test', open, { path: 'x', size: 10, sha256: '0'.repeat(64) });
+    await a.uploads.put('acme', up.id, { offset: 0, body: Readable.from([Buffer.from('01234')]) });
+    assert.equal((await s.metadata.artifacts!.uploads.parts('acme', up.id)).length, 1);
     await new Promise((r) => setTimeout(r, 1100));
 
     const lines: string[] = [];
@@ -52,6 +64,12 @@ describe('artifact jobs', () => {
     await jobs.scrub();
     await jobs.stop();
     assert.equal((await a.packages.get('acme', gone)).status, 'deleted', lines.join('\n'));
+    assert.equal((await a.uploads.status('acme', up.id)).state, 'expired');
+    assert.deepEqual(await s.metadata.artifacts!.uploads.parts('acme', up.id), []);
+    assert.ok(
+      lines.some((l) => /^info artifact uploads: acme: 1 expired, 1 parts deleted/.test(l)),
+      lines.join('\n'),
+    );
     assert.notEqual((await a.packages.get('acme', held)).status, 'deleted');
     assert.ok(
       lines.some((l) => /^info artifact retention: acme: .*1 packages deleted/.test(l)),

@@ -63,6 +63,8 @@ export interface ArtifactDeps {
    * Lock bucket the spooled copy stays locked for `stagingLockSeconds`.
    */
   readonly staging?: BlobStore;
+  /** How long a resumable upload may stay open (default 24 h). */
+  readonly uploadTtlSeconds?: number;
   /** Retention of spooled copies on an Object Lock staging store (default 300 s). */
   readonly stagingLockSeconds?: number;
   /** Object Lock: `enabled` overrides what `blobs.health()` reports; `mode` is asked of every raise (default GOVERNANCE; raising never weakens a mode). */
@@ -82,6 +84,7 @@ export class ArtifactContext {
   readonly limits: ArtifactLimits;
   readonly lockMode: RetentionMode;
   readonly stagingLockMs: number;
+  readonly uploadTtlMs: number;
   readonly onScrubMismatch: ((m: ScrubMismatch) => void) | undefined;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => Date;
@@ -97,6 +100,9 @@ export class ArtifactContext {
     this.limits = { ...DEFAULT_LIMITS, ...d.limits };
     this.lockMode = d.objectLock?.mode ?? 'GOVERNANCE';
     this.stagingLockMs = (d.stagingLockSeconds ?? 300) * 1000;
+    this.uploadTtlMs = (d.uploadTtlSeconds ?? 24 * 3600) * 1000;
+    if (!Number.isSafeInteger(this.uploadTtlMs) || this.uploadTtlMs < 1000)
+      throw new DomainError('bad-request', 'uploadTtlSeconds must be a whole number of seconds, at least 1');
     this.onScrubMismatch = d.onScrubMismatch;
     this.#random = d.random;
     this.#now = d.now ?? (() => new Date());

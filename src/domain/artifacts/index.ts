@@ -75,7 +75,6 @@ export { normalizePath } from './paths.js';
 export type { LockState } from './protection.js';
 export {
   type CollectReport,
-  DEFAULT_UPLOAD_TTL_MS,
   MAX_UPLOAD_PARTS,
   type NewUpload,
   type UploadPart,

@@ -16,7 +16,7 @@
  *
  * Parts are staged objects `<tenant>/uploads/<upload>/<offset>` in the
  * staging store: not in the package, not in the audit log, never served.
- * An upload left open expires (default 24 h after it started); `collect`
+ * An upload left open expires (`uploadTtlSeconds`, default 24 h after it started); `collect`
  * deletes the parts of expired and ended uploads (best effort, retried on
  * the next run). Completing is idempotent: a retry after a lost answer
  * finds the file already added and answers with it.
@@ -35,8 +35,6 @@ import { type FileView, fileView } from './views.js';
 
 /** Most parts of one upload. */
 export const MAX_UPLOAD_PARTS = 10_000;
-/** How long an upload stays open (default). */
-export const DEFAULT_UPLOAD_TTL_MS = 24 * 3600_000;
 /** A completion that has not finished after this long is taken to have died. */
 const STALE_COMPLETION_MS = 15 * 60_000;
 
@@ -120,7 +118,6 @@ export class UploadService {
   constructor(
     private readonly ctx: ArtifactContext,
     private readonly files: FileService,
-    private readonly ttlMs = DEFAULT_UPLOAD_TTL_MS,
   ) {}
 
   /** Opens an upload of one file into an open package. */
@@ -155,7 +152,7 @@ export class UploadService {
       sha256,
       createdAt: now,
       createdBy: who,
-      expiresAt: now + this.ttlMs,
+      expiresAt: now + ctx.uploadTtlMs,
     };
     await ctx.store.uploads.create(row);
     return uploadView((await ctx.store.uploads.get(tenant, row.id))!);
