@@ -4,6 +4,7 @@
  *   push <dir>                       upload every file of a directory, finalize; prints id and manifest digest
  *   get <id> | list | manifest <id>  read packages
  *   download <file-id> [--out F]     a file's bytes (stdout by default)
+ *   restore <file-id> --days N       a readable copy of a file in a cold tier, for N days
  *   extend <id> | hold <id> | release <id> <hold-id>   retention
  *   verify <dir> <id>                local files against the manifest, the manifest against the audit log
  */
@@ -13,6 +14,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ArtifactClient } from '../client/artifacts.js';
+import { VellumApiError } from '../client/http.js';
 import {
   API_FLAGS,
   API_OPTIONS,
@@ -37,6 +39,8 @@ const USAGE = `Usage: vellum package <command> --tenant T [options]
   list [--subject S] [--producer P] [--status S] [--class C] [--meta k=v]... [--limit N]
   manifest <package-id> [--proof]     the manifest (JSON); --proof adds the finalize entry's proof
   download <file-id> [--out F] [--range bytes=A-B]   a file's bytes (stdout by default)
+  restore <file-id> --days N   make a file in a cold tier readable for N days (1-365); prints
+                         the restore status (restored until <time>, restore-requested, available)
   extend <package-id> (--until ISO-TIME | --days N) --reason R
   hold <package-id> --case C --reason R
   release <package-id> <hold-id> --reason R
@@ -47,7 +51,7 @@ const USAGE = `Usage: vellum package <command> --tenant T [options]
                          server describes for <tenant>/audit)
 
   --tenant T   the tenant (env VELLUM_TENANT)
-  --json       print the API's answer as JSON (push, list)
+  --json       print the API's answer as JSON (push, list, restore)
 ${API_OPTIONS}
 
 Classes: transient, raw-evidence, summary-evidence, release-evidence, permanent-record.`;
@@ -148,12 +152,22 @@ export async function packageCommand(
       const file = flag(flags, 'out');
       const fileSink = file ? createWriteStream(file) : undefined;
       const sink: NodeJS.WritableStream = fileSink ?? io.stdout;
+      const fileId = arg(0, '<file-id>');
       const r = await call(
         api,
         'downloading',
-        a.download(tenant, arg(0, '<file-id>'), sink, {
-          ...(flag(flags, 'range') ? { range: flag(flags, 'range')! } : {}),
-        }),
+        a
+          .download(tenant, fileId, sink, {
+            ...(flag(flags, 'range') ? { range: flag(flags, 'range')! } : {}),
+          })
+          .catch((e: unknown) => {
+            if (e instanceof VellumApiError && e.code === 'not-available')
+              throw new CliError(
+                `downloading: ${e.message} (vellum package restore ${fileId} --days N makes it readable)`,
+                1,
+              );
+            throw e;
+          }),
       );
       if (fileSink) {
         await new Promise<void>((resolve, reject) => {
@@ -162,6 +176,15 @@ export async function packageCommand(
         });
         io.stderr.write(`${r.bytes} bytes written to ${file}\n`);
       }
+      return 0;
+    }
+    case 'restore': {
+      arity(1);
+      const days = numberArg(need('days'), '--days', USAGE, 1, 365);
+      const r = await call(api, 'requesting the restore', a.restore(tenant, arg(0, '<file-id>'), days));
+      if (flags.has('json')) out(r);
+      else
+        io.stdout.write(`${r.restore.status}${r.restore.expiresAt ? ` until ${r.restore.expiresAt}` : ''}\n`);
       return 0;
     }
     case 'extend': {

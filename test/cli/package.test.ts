@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VellumClient } from '../../src/client/vellum-client.js';
+import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { describeRun, hasStackTrace, type RunResult, run, vellumMain } from '../helpers/cli.js';
 import { type Server, startServer } from '../helpers/server.js';
 
@@ -137,6 +138,50 @@ describe('vellum package', () => {
     );
     assert.notEqual(wrongKey.code, 0, describeRun('verify with a wrong key', wrongKey));
     assert.ok(!hasStackTrace(wrongKey.stderr), wrongKey.stderr);
+  });
+
+  it('restores a file from the cold tier, after which it downloads again', async () => {
+    const pkg = JSON.parse(await ok(['package', 'get', id], tokens.reader));
+    const log = pkg.files.find((f: { path: string }) => f.path === 'logs/run.log');
+    const content = 'line 1\nline 2\n';
+    assert.equal(log.sha256, createHash('sha256').update(content).digest('hex'));
+    // The server's filesystem blob store keeps tiers as directories under <data>/blobs.
+    const blobs = new FsBlobStore(join(dir, 'data', 'blobs'));
+    await blobs.setTier(`acme/blobs/sha256/${log.sha256}`, 'cold');
+
+    const cold = await cli(['package', 'download', log.id], tokens.reader);
+    assert.equal(cold.code, 1, describeRun('download of a cold file', cold));
+    assert.equal(cold.stdout, '');
+    assert.match(cold.stderr, /not immediately available/);
+    assert.ok(cold.stderr.includes(`vellum package restore ${log.id} --days N`), cold.stderr);
+    assert.ok(!hasStackTrace(cold.stderr), cold.stderr);
+
+    for (const days of ['0', '366', 'x', '1.5']) {
+      const u = await cli(['package', 'restore', log.id, '--days', days], tokens.reader);
+      assert.equal(u.code, 2, describeRun(`restore --days ${days}`, u));
+      assert.match(u.stderr, /--days must be a whole number from 1 to 365/);
+    }
+    const noDays = await cli(['package', 'restore', log.id], tokens.reader);
+    assert.equal(noDays.code, 2, describeRun('restore without --days', noDays));
+    assert.match(noDays.stderr, /--days is required/);
+    const writer = await cli(['package', 'restore', log.id, '--days', '2'], tokens.writer);
+    assert.equal(writer.code, 1, describeRun('restore as writer', writer));
+    assert.match(writer.stderr, /forbidden/);
+    const unknown = await cli(['package', 'restore', `fil_${'0'.repeat(24)}`, '--days', '2'], tokens.reader);
+    assert.equal(unknown.code, 1, describeRun('restore of an unknown file', unknown));
+    assert.ok(!hasStackTrace(unknown.stderr), unknown.stderr);
+    assert.equal((await blobs.head(`acme/blobs/sha256/${log.sha256}`)).restore.status, 'archived');
+
+    const t0 = Date.now();
+    const out = await ok(['package', 'restore', log.id, '--days', '2'], tokens.reader);
+    const m = /^restored until (\S+)\n$/.exec(out);
+    assert.ok(m, out);
+    const exp = Date.parse(m[1]!);
+    assert.ok(exp >= t0 + 2 * 86_400_000 && exp <= Date.now() + 2 * 86_400_000, out);
+    const json = JSON.parse(await ok(['package', 'restore', log.id, '--days', '2', '--json'], tokens.reader));
+    assert.equal(json.restore.status, 'restored');
+    assert.ok(Number.isSafeInteger(json.auditIndex), JSON.stringify(json));
+    assert.equal(await ok(['package', 'download', log.id], tokens.reader), content);
   });
 
   it('refuses what a role may not do, and bad usage, without stack traces', async () => {

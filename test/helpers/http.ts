@@ -15,6 +15,7 @@ import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
 import type { LogOptions } from '../../src/ledger/log.js';
 import { LogRegistry } from '../../src/ledger/registry.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { FsObjectStore } from '../../src/storage/fs/fs-object-store.js';
@@ -34,6 +35,8 @@ export interface StackOptions {
   readonly artifacts?: import('../../src/domain/services.js').ServiceDeps['artifacts'];
   /** Origin prefix of new logs (default vellum.test). */
   readonly host?: string;
+  /** The artifact store's blob store (default: a FsBlobStore under `<dir>/blobs`); the caller closes it. */
+  readonly blobs?: BlobStore;
 }
 
 export interface Stack {
@@ -73,7 +76,7 @@ export async function openStack(o: StackOptions = {}): Promise<Stack> {
     store,
     random,
     origin,
-    blobs: new FsBlobStore(join(dir, 'blobs')),
+    blobs: o.blobs ?? new FsBlobStore(join(dir, 'blobs')),
     ...(o.artifacts ? { artifacts: o.artifacts } : {}),
     ...(o.publishTimeoutMs !== undefined ? { publishTimeoutMs: o.publishTimeoutMs } : {}),
   });

@@ -7,6 +7,7 @@
  * Also: the table itself, rate limiting (429) and back-pressure (503).
  */
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DomainError } from '../../src/domain/errors.js';
@@ -371,6 +372,87 @@ describe('hostile input', () => {
       assert.equal(a.status, 401, `${h.slice(0, 40)}: ${a.status}`);
       assert.ok(isErrorShape(a));
     }
+  });
+
+  it('refuses bad artifact restore requests with 4xx, and restores nothing', async () => {
+    const a = s.services.artifacts!;
+    const globex = await makeTenant(s, 'globex', 0);
+    const { package: p } = await a.packages.create('acme', 'fixture', {
+      name: 'cold',
+      producer: 'hostile',
+      subject: 's',
+      retentionClass: 'raw-evidence',
+    });
+    const f = await a.files.add('acme', 'fixture', p.id, {
+      path: 'cold.bin',
+      body: Readable.from([Buffer.from('cold evidence')]),
+    });
+    const [loc] = (await a.files.get('acme', f.file.id)).locations!;
+    await a.context.blobs.setTier!(loc!.objectKey, 'cold');
+    const url = `/v1/artifacts/acme/files/${f.file.id}/restore`;
+    const r = t.tokens.reader!;
+    const download = `/v1/artifacts/acme/files/${f.file.id}/download`;
+    // The first download finds the bytes cold and records it on the location.
+    const first = await call(s.app, 'GET', download, { token: r });
+    assert.equal(first.status, 202, first.text);
+    const was = (await a.files.get('acme', f.file.id)).locations![0]!;
+    assert.deepEqual([was.tier, was.restoreStatus], ['cold', 'archived']);
+    for (const json of [
+      { days: 0 },
+      { days: 366 },
+      { days: -1 },
+      { days: 'x' },
+      { days: '5' },
+      { days: 1.5 },
+      { days: null },
+      {},
+      { days: 1, extra: true },
+      [],
+    ])
+      await expectStatus(400, 'POST', url, { token: r, json }, `restore ${JSON.stringify(json)}`);
+    await expectStatus(400, 'POST', url, { token: r }, 'restore without a body');
+    for (const body of ['{"days":', '{"days":1e400}', '{"days":1,"days":400}', '{"days":"1"}'])
+      await expectStatus(400, 'POST', url, { token: r, body, type: 'application/json' }, `restore ${body}`);
+    await expectStatus(415, 'POST', url, {
+      token: r,
+      body: 'days=1',
+      type: 'application/x-www-form-urlencoded',
+    });
+    for (const id of [`fil_${'0'.repeat(24)}`, 'nope', `pkg_${f.file.id.slice(4)}`])
+      await expectStatus(404, 'POST', `/v1/artifacts/acme/files/${id}/restore`, {
+        token: r,
+        json: { days: 1 },
+      });
+    await expectStatus(400, 'POST', `/v1/artifacts/acme/files/${'f'.repeat(65)}/restore`, {
+      token: r,
+      json: { days: 1 },
+    });
+    // Another tenant's file: not found from inside globex, forbidden across tenants; writers read no bytes.
+    const g = globex.tokens['tenant-admin']!;
+    await expectStatus(404, 'POST', `/v1/artifacts/globex/files/${f.file.id}/restore`, {
+      token: g,
+      json: { days: 1 },
+    });
+    await expectStatus(403, 'POST', url, { token: g, json: { days: 1 } }, 'globex key on acme');
+    await expectStatus(403, 'POST', `/v1/artifacts/globex/files/${f.file.id}/restore`, {
+      token: r,
+      json: { days: 1 },
+    });
+    await expectStatus(403, 'POST', url, { token: t.tokens.writer!, json: { days: 1 } }, 'writer');
+    await expectStatus(401, 'POST', url, { json: { days: 1 } }, 'no key');
+
+    // Nothing was restored or recorded: still archived, and the next audit entry follows the upload's.
+    const now = (await a.files.get('acme', f.file.id)).locations![0]!;
+    assert.deepEqual(now, was);
+    assert.deepEqual([now.restoreRequestedAt, now.restoreExpiresAt], [null, null]);
+    assert.equal((await a.context.blobs.head(loc!.objectKey)).restore.status, 'archived');
+    const cold = await call(s.app, 'GET', download, { token: r });
+    assert.equal(cold.status, 202, cold.text);
+    assert.deepEqual(cold.json.restore, { status: 'archived' });
+    const ok = await call(s.app, 'POST', url, { token: r, json: { days: 1 } });
+    assert.equal(ok.status, 202, ok.text);
+    assert.equal(ok.json.restore.status, 'restored');
+    assert.equal(ok.json.auditIndex, f.auditIndex + 1, 'no refused request reached the audit log');
   });
 
   it('never answers 500 to random paths, queries and bodies', async () => {

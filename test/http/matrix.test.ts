@@ -5,6 +5,7 @@
  * no key ever reads or writes another tenant's data.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ROLES } from '../../src/domain/principal.js';
@@ -46,6 +47,8 @@ interface ArtifactFixture {
   freshOpen(): Promise<string>;
   /** A new active hold on `finalized` (for release). */
   freshHold(): Promise<string>;
+  /** A new open resumable upload into `open` (with all its bytes when `full`). */
+  freshUpload(full?: boolean): Promise<string>;
 }
 
 async function artifactFixture(s: Stack, tenant: string): Promise<ArtifactFixture> {
@@ -65,9 +68,10 @@ async function artifactFixture(s: Stack, tenant: string): Promise<ArtifactFixtur
     body: Readable.from([Buffer.from('abc')]),
   });
   await a.packages.finalize(tenant, 'fixture', finalized);
+  const open = await make();
   return {
     finalized,
-    open: await make(),
+    open,
     fileId: added.file.id,
     async freshOpen() {
       const id = await make();
@@ -76,6 +80,14 @@ async function artifactFixture(s: Stack, tenant: string): Promise<ArtifactFixtur
     },
     async freshHold() {
       return (await a.holds.apply(tenant, 'fixture', finalized, { caseId: 'c', reason: 'r' })).hold.id;
+    },
+    async freshUpload(full = false) {
+      const bytes = Buffer.from([1, 2, 3]);
+      const path = `up-${Math.random().toString(36).slice(2)}.bin`;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const { id } = await a.uploads.start(tenant, 'fixture', open, { path, size: 3, sha256 });
+      if (full) await a.uploads.put(tenant, id, { offset: 0, body: Readable.from([bytes]) });
+      return id;
     },
   };
 }
@@ -116,6 +128,45 @@ const ARTIFACT_ROUTES: readonly Route[] = [
   {
     name: 'download',
     request: (t, c) => ['GET', `${ART(t)}/files/${c.fx.fileId}/download`],
+    own: READERS,
+  },
+  {
+    name: 'start resumable upload',
+    request: (t, c) => [
+      'POST',
+      `${ART(t)}/packages/${c.fx.open}/uploads`,
+      { json: { path: `u${c.n}.bin`, size: 3, sha256: '0'.repeat(64) } },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'upload status',
+    request: async (t, c) => ['GET', `${ART(t)}/uploads/${await c.fx.freshUpload()}`],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'upload part',
+    request: async (t, c) => [
+      'PUT',
+      `${ART(t)}/uploads/${await c.fx.freshUpload()}?offset=0`,
+      { body: new Uint8Array([1, 2, 3]), type: 'application/octet-stream' },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'abort upload',
+    request: async (t, c) => ['DELETE', `${ART(t)}/uploads/${await c.fx.freshUpload()}`],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    name: 'complete upload',
+    request: async (t, c) => ['POST', `${ART(t)}/uploads/${await c.fx.freshUpload(true)}/complete`],
+    own: ['tenant-admin', 'writer'],
+  },
+  {
+    // Whoever may download a file may ask for its restore (202); writers and approvers read no bytes.
+    name: 'restore file',
+    request: (t, c) => ['POST', `${ART(t)}/files/${c.fx.fileId}/restore`, { json: { days: 1 } }],
     own: READERS,
   },
   {

@@ -8,17 +8,22 @@
  * - GET  packages?subject=&producer=&name=&status=&class=&meta=k=v&limit=&cursor=
  * - GET  packages/:id                          the package and its files
  * - POST packages/:id/files?path=&mediaType=&sha256=   body: the raw bytes
- *        (application/octet-stream, streamed to the blob store, never buffered)
+ *        (application/octet-stream) or a multipart/form-data form (fields, then
+ *        one file part); streamed to the blob store, never buffered
+ * - resumable uploads (artifact-uploads.ts): POST packages/:id/uploads, PUT and
+ *   GET uploads/:uploadId, POST uploads/:uploadId/complete, DELETE uploads/:uploadId
  * - POST packages/:id/finalize
  * - GET  packages/:id/manifest[?proof=true]    the manifest (+ inclusion proof of the finalize entry)
  * - GET  files/:fileId/download[?presign=true] bytes (Range → 206), 302 to a presigned URL,
  *        or 202 with the restore status when the bytes are in a cold tier
+ * - POST files/:fileId/restore {days}          202 {restore, auditIndex}: a readable copy of a cold file
  * - POST packages/:id/retention/extensions {until | by, reason}
  * - POST packages/:id/retention/holds {caseId, reason}
  * - POST packages/:id/retention/holds/:holdId/release {reason}
  *
  * Registered in its own Fastify context (see artifactPlugin): there
- * application/octet-stream bodies are handed over as the request stream.
+ * application/octet-stream and multipart/form-data bodies are handed over
+ * as the request stream.
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -28,9 +33,11 @@ import { DomainError } from '../../domain/errors.js';
 import type { RouteContext } from '../context.js';
 import { mediaType } from '../entry-body.js';
 import { HttpError } from '../errors.js';
+import { readMultipartFile } from '../multipart.js';
 import { parseIndex } from '../params.js';
 import { recordRead } from '../read-events.js';
 import { BEARER, DECIMAL, ERRORS, NAME } from '../schemas.js';
+import { uploadRoutes } from './artifact-uploads.js';
 
 const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const PKG_PARAMS = {
@@ -52,7 +59,9 @@ export async function artifactPlugin(app: FastifyInstance, ctx: RouteContext): P
   await app.register(async (child) => {
     child.removeContentTypeParser('application/octet-stream');
     child.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    child.addContentTypeParser('multipart/form-data', (_req, payload, done) => done(null, payload));
     artifactRoutes(child, ctx);
+    uploadRoutes(child, ctx);
   });
 }
 
@@ -197,12 +206,17 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
       config: { action: 'artifacts:write' },
       schema: {
         tags: TAGS,
-        summary: 'Upload one file (the raw bytes, application/octet-stream)',
+        summary: 'Upload one file: the raw bytes (application/octet-stream) or a form (multipart/form-data)',
+        description:
+          'Raw: the body is the file; path, mediaType and sha256 are query parameters. ' +
+          'Form: fields path, mediaType and sha256 (any may be query parameters instead), then one file part; ' +
+          "the path defaults to the part's file name. Either way the bytes stream to the blob store and are " +
+          'hashed by Vellum; a declared sha256 that differs, a size over the limit, or a form that is not well ' +
+          'formed to its end stores nothing.',
         security: BEARER,
         params: PKG_PARAMS,
         querystring: {
           type: 'object',
-          required: ['path'],
           properties: {
             path: { type: 'string', minLength: 1, maxLength: 1024 },
             mediaType: { type: 'string', maxLength: 255 },
@@ -214,30 +228,65 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (req, reply) => {
       const { tenant, id } = req.params as { tenant: string; id: string };
-      const q = req.query as { path: string; mediaType?: string; sha256?: string };
+      const q = req.query as { path?: string; mediaType?: string; sha256?: string };
       const type = mediaType(req.headers['content-type']);
+      const raw = req.body instanceof Readable ? req.body : undefined;
       let body: Readable;
-      if (req.body instanceof Readable) body = req.body;
-      else if (req.body === undefined && (type === 'application/octet-stream' || type === ''))
-        body = Readable.from([]);
-      else throw new HttpError('unsupported-media-type', 'send the file as application/octet-stream');
-      const lengthHeader = req.headers['content-length'];
-      const size =
-        typeof lengthHeader === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(lengthHeader)
-          ? Number(lengthHeader)
-          : undefined;
+      let file: { path?: string; mediaType?: string; sha256?: string; size?: number };
+      try {
+        if (type === 'multipart/form-data' && raw) {
+          const form = await readMultipartFile(raw, req.headers, { fields: ['path', 'mediaType', 'sha256'] });
+          body = form.stream;
+          file = {
+            ...pick('path', q.path, form.fields.path ?? (form.fileName || undefined)),
+            // The part's own Content-Type is the default; a mediaType field or parameter says it outright.
+            ...(pick('mediaType', q.mediaType, form.fields.mediaType).mediaType === undefined
+              ? form.mediaType
+                ? { mediaType: form.mediaType }
+                : {}
+              : pick('mediaType', q.mediaType, form.fields.mediaType)),
+            ...pick('sha256', q.sha256, form.fields.sha256),
+          };
+        } else {
+          if (raw) body = raw;
+          else if (req.body === undefined && (type === 'application/octet-stream' || type === ''))
+            body = Readable.from([]);
+          else
+            throw new HttpError(
+              'unsupported-media-type',
+              'send the file as application/octet-stream or multipart/form-data',
+            );
+          const lengthHeader = req.headers['content-length'];
+          const size =
+            typeof lengthHeader === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(lengthHeader)
+              ? Number(lengthHeader)
+              : undefined;
+          file = {
+            ...(q.path !== undefined && { path: q.path }),
+            ...(q.mediaType !== undefined && { mediaType: q.mediaType }),
+            ...(q.sha256 !== undefined && { sha256: q.sha256 }),
+            ...(size !== undefined && req.headers['transfer-encoding'] === undefined && { size }),
+          };
+        }
+        if (file.path === undefined) throw new HttpError('bad-request', 'name the file: path is required');
+      } catch (e) {
+        if (raw && !raw.readableEnded) raw.resume();
+        throw e;
+      }
       try {
         const r = await artifactsOf(ctx).files.add(tenant, actor(req), id, {
-          path: q.path,
+          ...file,
+          path: file.path,
           body,
-          ...(q.mediaType !== undefined ? { mediaType: q.mediaType } : {}),
-          ...(q.sha256 !== undefined ? { sha256: q.sha256 } : {}),
-          ...(size !== undefined && req.headers['transfer-encoding'] === undefined ? { size } : {}),
         });
         return reply.status(201).send(r);
       } catch (e) {
         // Refused before the body was read: drain it, so the answer reaches the client.
-        if (!body.readableEnded) body.resume();
+        if (raw && !raw.readableEnded) {
+          raw.unpipe();
+          raw.resume();
+        }
+        if (body !== raw && !body.destroyed) body.destroy();
         throw e;
       }
     },
@@ -314,6 +363,11 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const { tenant, fileId } = req.params as { tenant: string; fileId: string };
       const q = req.query as { presign?: string; expires?: string };
       const a = artifactsOf(ctx);
+      // Checked here, whatever the store: a lifetime of 0 is the caller's mistake, not the driver's.
+      const presign =
+        q.presign === 'true' ? { expiresSeconds: parseIndex(q.expires, 'expires', 900, 604_800) } : undefined;
+      if (presign && presign.expiresSeconds < 1)
+        throw new HttpError('bad-request', 'expires must be from 1 to 604800 seconds');
       let range: { start: number; end?: number } | undefined;
       const header = req.headers.range;
       if (typeof header === 'string' && header !== '') {
@@ -328,9 +382,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
       try {
         const d = await a.files.download(tenant, actor(req), fileId, {
           ...(range ? { range } : {}),
-          ...(q.presign === 'true'
-            ? { presign: { expiresSeconds: parseIndex(q.expires, 'expires', 900, 604_800) } }
-            : {}),
+          ...(presign ? { presign } : {}),
         });
         await recordRead(services, req, null, {
           artifacts: 'download',
@@ -360,10 +412,79 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
             .header('cache-control', 'no-store')
             .send({
               error: { code: e.code, message: e.message },
-              restore: e.restore,
+              restore: restoreJson(e.restore),
             });
         throw e;
       }
+    },
+  );
+
+  /** A restore state as JSON: the same shape in the download's 202 and the restore route's answer. */
+  const restoreJson = (r: NotAvailableError['restore']) => ({
+    status: r.status,
+    ...(r.expiresAt ? { expiresAt: r.expiresAt.toISOString() } : {}),
+  });
+
+  app.post(
+    `${base}/files/:fileId/restore`,
+    {
+      // Whoever may download a file may ask for its bytes to be made readable again.
+      config: { action: 'artifacts:read' },
+      schema: {
+        tags: TAGS,
+        summary: 'Ask for a readable copy of a file in a cold or archive tier, for `days` days (202)',
+        security: BEARER,
+        params: {
+          type: 'object',
+          required: ['tenant', 'fileId'],
+          properties: { tenant: NAME, fileId: ID },
+          additionalProperties: false,
+        },
+        body: {
+          type: 'object',
+          required: ['days'],
+          properties: {
+            days: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 365,
+              description: 'How long the restored copy stays readable',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          202: {
+            description: 'The restore is requested (or done, or not needed: status available)',
+            type: 'object',
+            required: ['restore', 'auditIndex'],
+            properties: {
+              restore: {
+                type: 'object',
+                required: ['status'],
+                properties: {
+                  status: {
+                    type: 'string',
+                    enum: ['available', 'archived', 'restore-requested', 'restoring', 'restored', 'expired'],
+                  },
+                  expiresAt: { type: 'string', format: 'date-time' },
+                },
+              },
+              auditIndex: { type: 'integer' },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { tenant, fileId } = req.params as { tenant: string; fileId: string };
+      const { days } = req.body as { days: number };
+      const r = await artifactsOf(ctx).files.restore(tenant, actor(req), fileId, { days });
+      return reply
+        .status(202)
+        .header('cache-control', 'no-store')
+        .send({ restore: restoreJson(r.restore), auditIndex: r.auditIndex });
     },
   );
 
@@ -450,6 +571,18 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
       return artifactsOf(ctx).holds.release(tenant, actor(req), id, holdId, body);
     },
   );
+}
+
+/** A value given as a query parameter or as a form field, not both. */
+function pick<K extends string>(
+  name: K,
+  query: string | undefined,
+  form: string | undefined,
+): { [k in K]?: string } {
+  if (query !== undefined && form !== undefined)
+    throw new HttpError('bad-request', `${name} is given twice (query and form): give it once`);
+  const v = query ?? form;
+  return (v === undefined ? {} : { [name]: v }) as { [k in K]?: string };
 }
 
 function flat(q: Record<string, string | string[] | undefined>): Record<string, string> {
