@@ -97,19 +97,27 @@ export function readMultipartFile(
       if (fileEnded && finished && !failed) out.end();
     };
 
-    parser.on('field', (name: string, value: string, nameTruncated: boolean, valueTruncated: boolean) => {
-      if (file)
-        return fail(
-          `form field ${JSON.stringify(name.slice(0, 100))} comes after the file: send fields first`,
-        );
-      if (!limits.fields.includes(name))
-        return fail(
-          `unknown form field ${JSON.stringify(name.slice(0, 100))}: expected ${limits.fields.join(', ')}, then the file`,
-        );
-      if (nameTruncated || valueTruncated) return fail(`form field ${name} is too long`);
-      if (name in fields) return fail(`form field ${name} is sent twice`);
-      fields[name] = value;
-    });
+    parser.on(
+      'field',
+      (rawName: unknown, rawValue: unknown, nameTruncated: boolean, valueTruncated: boolean) => {
+        // A mangled part header can leave the name (or value) undefined.
+        if (typeof rawName !== 'string' || typeof rawValue !== 'string')
+          return fail('a form field without a name');
+        const name = rawName;
+        const value = rawValue;
+        if (file)
+          return fail(
+            `form field ${JSON.stringify(name.slice(0, 100))} comes after the file: send fields first`,
+          );
+        if (!limits.fields.includes(name))
+          return fail(
+            `unknown form field ${JSON.stringify(name.slice(0, 100))}: expected ${limits.fields.join(', ')}, then the file`,
+          );
+        if (nameTruncated || valueTruncated) return fail(`form field ${name} is too long`);
+        if (name in fields) return fail(`form field ${name} is sent twice`);
+        fields[name] = value;
+      },
+    );
     parser.on(
       'file',
       (_name: string, stream: BusboyFileStream, fileName: string, _enc: string, mimeType: string) => {

@@ -170,6 +170,52 @@ describe('artifact uploads: multipart forms and resumable uploads', () => {
     assert.match(twice.json.error.message, /given twice/);
     assert.deepEqual(await files(id), [], 'no file was added');
     assert.deepEqual(stored(), before, 'no blob or staged copy was left');
+    // Refused before the bytes are read: the answer still arrives, and the connection is reusable.
+    const big = form([
+      { name: 'path', value: 'late.bin' },
+      { ...file, bytes: randomBytes(MAX) },
+    ]);
+    assert.equal((await postForm('pkg_000000000000000000000000', big)).status, 404);
+    const fin = await call(s.app, 'POST', `${base}/packages/${id}/finalize`, { token: w });
+    assert.equal(fin.status, 200, fin.text);
+    const late = await postForm(id, big);
+    assert.equal(late.status, 409, late.text);
+    assert.deepEqual(stored(), before);
+  });
+
+  it('answers every mangled form with 4xx or a file whose bytes are what it reports, never 5xx', async () => {
+    const id = await create();
+    const valid = form(
+      [
+        { name: 'path', value: 'f.bin' },
+        { name: 'file', file: 'f.bin', bytes: randomBytes(300) },
+      ],
+      'bnd',
+    );
+    const seen = new Set<number>();
+    for (let i = 0; i < 150; i++) {
+      const body = Buffer.from(valid.body);
+      const cut = i % 3 === 0 ? Math.floor(Math.random() * body.length) : body.length;
+      for (let k = 0; k < 1 + (i % 4); k++)
+        body[Math.floor(Math.random() * body.length)] = Math.floor(Math.random() * 256);
+      const a = await call(s.app, 'POST', `${base}/packages/${id}/files?path=m${i}.bin`, {
+        token: w,
+        body: body.subarray(0, cut),
+        type: valid.type,
+      });
+      seen.add(a.status);
+      assert.ok(a.status < 500, `mangled form ${i}: ${a.status} ${a.text}`);
+      if (a.status === 201)
+        assert.equal(
+          sha(await download(a.json.file.id)),
+          a.json.file.sha256,
+          'a stored file is what it says',
+        );
+    }
+    assert.ok(
+      [...seen].some((x) => x >= 400),
+      `some were refused: ${[...seen]}`,
+    );
   });
 
   it('stores nothing when the client breaks off in the middle of a form', async () => {
