@@ -6,6 +6,7 @@
  */
 import { StorageError } from '../storage/errors.js';
 import type { ApiKey, ApiKeys, Role, Tenants } from '../storage/metadata.js';
+import type { AdminAudit } from './admin-audit.js';
 import { hashSecret, newToken, parseToken, secretMatches } from './api-token.js';
 import { DomainError } from './errors.js';
 import { isRole, type Principal, TENANT_ROLES } from './principal.js';
@@ -32,6 +33,8 @@ export interface KeyServiceOptions {
    */
   readonly cacheMs?: number;
   readonly now?: () => number;
+  /** Where key creation and revocation are recorded (the tenant's audit log). */
+  readonly audit?: AdminAudit;
 }
 
 /** Most keys held in the lookup cache. */
@@ -60,14 +63,22 @@ export class KeyService {
    * only time the token is shown). The tenant must exist; platform-admin
    * keys are made only by `bootstrapAdmin`.
    */
-  async create(tenant: string, role: string, name: string): Promise<KeyInfo & { token: string }> {
+  async create(
+    tenant: string,
+    role: string,
+    name: string,
+    actor = 'system',
+  ): Promise<KeyInfo & { token: string }> {
     if (!isRole(role) || !TENANT_ROLES.includes(role))
       throw new DomainError('bad-request', `role must be one of ${TENANT_ROLES.join(', ')}`);
     checkKeyName(name);
     if (!(await this.o.tenants.get(tenant)))
       throw new DomainError('not-found', `there is no tenant ${tenant}`);
     const t = newToken(this.o.random);
-    const key = await this.o.keys.create({ id: t.id, tenant, role, name, secretHash: hashSecret(t.secret) });
+    const make = () => this.o.keys.create({ id: t.id, tenant, role, name, secretHash: hashSecret(t.secret) });
+    const key = this.o.audit
+      ? await this.o.audit.around(tenant, actor, 'key-created', { key: t.id, role, name }, make)
+      : await make();
     return { ...info(key), token: t.token };
   }
 
@@ -77,11 +88,22 @@ export class KeyService {
   }
 
   /** Revokes key `id` of `tenant` (again is fine). DomainError 'not-found' for a key of another tenant. */
-  async revoke(tenant: string, id: string): Promise<KeyInfo> {
+  async revoke(tenant: string, id: string, actor = 'system'): Promise<KeyInfo> {
     const row = /^[0-9a-f]{16}$/.test(id) ? await this.o.keys.get(id) : undefined;
     if (!row || row.tenant !== tenant)
       throw new DomainError('not-found', `tenant ${tenant} has no key ${id.slice(0, 40)}`);
-    if (row.revokedAt === null) await this.o.keys.revoke(tenant, id);
+    if (row.revokedAt === null) {
+      const revoke = () => this.o.keys.revoke(tenant, id);
+      if (this.o.audit)
+        await this.o.audit.around(
+          tenant,
+          actor,
+          'key-revoked',
+          { key: id, role: row.role, name: row.name },
+          revoke,
+        );
+      else await revoke();
+    }
     this.#cache.delete(id);
     return this.#info(id);
   }

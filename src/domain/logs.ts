@@ -8,6 +8,7 @@ import { LedgerError } from '../ledger/errors.js';
 import type { LogRegistry } from '../ledger/registry.js';
 import { isValidName, type LogCatalog, type LogRecord } from '../storage/log-catalog.js';
 import { parseSignerKey } from '../tlog/note.js';
+import type { AdminAudit } from './admin-audit.js';
 import { DomainError } from './errors.js';
 import { checkName } from './names.js';
 
@@ -41,6 +42,8 @@ export interface LogServiceOptions {
    * another log: no tenant can sign checkpoints under another log's name.
    */
   readonly origin?: (tenant: string, log: string) => string;
+  /** Where log creation is recorded (the tenant's audit log). */
+  readonly audit?: AdminAudit;
   /** Descriptions cached at most (default 10000). */
   readonly cacheSize?: number;
 }
@@ -50,9 +53,41 @@ export class LogService {
   constructor(private readonly o: LogServiceOptions) {}
 
   /** Creates a log of `tenant` (which the caller has checked exists). */
-  async create(tenant: string, n: NewLog): Promise<LogInfo> {
+  async create(tenant: string, n: NewLog, actor = 'system'): Promise<LogInfo> {
     checkName(n.name, 'log');
-    if (n.skey !== undefined) this.#checkOwnOrigin(tenant, n.name, n.skey);
+    if (n.skey !== undefined) {
+      try {
+        parseSignerKey(n.skey);
+      } catch (e) {
+        throw new DomainError(
+          'bad-request',
+          `the signer key is not usable: ${(e as Error).message}`.slice(0, 300),
+        );
+      }
+      this.#checkOwnOrigin(tenant, n.name, n.skey);
+    }
+    if (this.o.audit) {
+      if (await this.find(tenant, n.name))
+        throw new DomainError('exists', `log ${tenant}/${n.name} already exists`);
+      const audit = this.o.audit;
+      return audit.around(
+        tenant,
+        actor,
+        'log-created',
+        {
+          log: n.name,
+          public: n.public === true,
+          dedup: n.dedup === true,
+          removePartials: n.removePartials === true,
+          ownKey: n.skey !== undefined,
+        },
+        () => this.#create(tenant, n),
+      );
+    }
+    return this.#create(tenant, n);
+  }
+
+  async #create(tenant: string, n: NewLog): Promise<LogInfo> {
     try {
       return describe(
         await this.o.registry.create({

@@ -7,6 +7,7 @@ import type { LogRegistry } from '../ledger/registry.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../storage/metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { AdminAudit } from './admin-audit.js';
 import { type ArtifactDeps, type Artifacts, createArtifacts } from './artifacts/index.js';
 import { EntryService } from './entries.js';
 import { KeyService } from './keys.js';
@@ -50,17 +51,19 @@ export interface Services {
 
 export function createServices(d: ServiceDeps): Services {
   const { registry, metadata } = d;
+  const audit = new AdminAudit(registry, d.now ? () => d.now!().getTime() : undefined);
   const logs = new LogService({
     registry,
     catalog: metadata.logs,
+    audit,
     ...(d.origin ? { origin: d.origin } : {}),
   });
   const tiles = new TileReader({ registry, store: d.store });
   return {
     registry,
     logs,
-    tenants: new TenantService({ tenants: metadata.tenants, registry, logs }),
-    keys: new KeyService({ keys: metadata.keys, tenants: metadata.tenants, random: d.random }),
+    tenants: new TenantService({ tenants: metadata.tenants, registry, logs, audit }),
+    keys: new KeyService({ keys: metadata.keys, tenants: metadata.tenants, random: d.random, audit }),
     entries: new EntryService({
       registry,
       tiles,

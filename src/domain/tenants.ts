@@ -13,6 +13,7 @@ import type { LogRegistry } from '../ledger/registry.js';
 import { StorageError } from '../storage/errors.js';
 import { isValidName } from '../storage/log-catalog.js';
 import type { Tenants } from '../storage/metadata.js';
+import type { AdminAudit } from './admin-audit.js';
 import { DomainError } from './errors.js';
 import type { LogInfo, LogService } from './logs.js';
 import { checkName } from './names.js';
@@ -28,13 +29,15 @@ export interface TenantServiceOptions {
   readonly tenants: Tenants;
   readonly registry: LogRegistry;
   readonly logs: LogService;
+  /** Where tenant creation is recorded (the new tenant's own audit log). */
+  readonly audit?: AdminAudit;
 }
 
 export class TenantService {
   constructor(private readonly o: TenantServiceOptions) {}
 
   /** Creates tenant `name` and its logs. DomainError 'exists' when it exists, 'bad-request' for a bad name. */
-  async create(name: string): Promise<Tenant & { logs: LogInfo[] }> {
+  async create(name: string, actor = 'system'): Promise<Tenant & { logs: LogInfo[] }> {
     checkName(name);
     if (await this.o.tenants.get(name)) throw new DomainError('exists', `tenant ${name} already exists`);
     for (const log of TENANT_LOGS) {
@@ -45,14 +48,18 @@ export class TenantService {
         if (!(e instanceof LedgerError && e.code === 'log-exists')) throw e;
       }
     }
-    let row: { name: string; createdAt: number };
-    try {
-      row = await this.o.tenants.create(name);
-    } catch (e) {
-      if (e instanceof StorageError && e.code === 'exists-different')
-        throw new DomainError('exists', `tenant ${name} already exists`);
-      throw e;
-    }
+    const commit = async () => {
+      try {
+        return await this.o.tenants.create(name);
+      } catch (e) {
+        if (e instanceof StorageError && e.code === 'exists-different')
+          throw new DomainError('exists', `tenant ${name} already exists`);
+        throw e;
+      }
+    };
+    const row = this.o.audit
+      ? await this.o.audit.around(name, actor, 'tenant-created', { tenant: name, logs: TENANT_LOGS }, commit)
+      : await commit();
     const logs = await Promise.all(TENANT_LOGS.map((l) => this.o.logs.info(name, l)));
     return { name: row.name, createdAt: iso(row.createdAt), logs };
   }

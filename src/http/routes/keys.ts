@@ -64,7 +64,7 @@ export const keyRoutes: RouteGroup = (app, { services, limits }) => {
           : 'keys:create',
         { tenant },
       );
-      return reply.status(201).send(await services.keys.create(tenant, role, name));
+      return reply.status(201).send(await services.keys.create(tenant, role, name, req.principal!.keyId));
     },
   );
 
@@ -109,7 +109,7 @@ export const keyRoutes: RouteGroup = (app, { services, limits }) => {
     },
     async (req) => {
       const { tenant, id } = req.params as { tenant: string; id: string };
-      return services.keys.revoke(tenant, id);
+      return services.keys.revoke(tenant, id, req.principal!.keyId);
     },
   );
 };

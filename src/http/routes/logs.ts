@@ -56,7 +56,7 @@ export const logRoutes: RouteGroup = (app, { services, limits }) => {
         removePartials?: boolean;
         skey?: string;
       };
-      return reply.status(201).send(await services.logs.create(tenant, body));
+      return reply.status(201).send(await services.logs.create(tenant, body, req.principal!.keyId));
     },
   );
 

@@ -34,7 +34,7 @@ export const tenantRoutes: RouteGroup = (app, { services, limits }) => {
     },
     async (req, reply) => {
       const { name } = req.body as { name: string };
-      return reply.status(201).send(await services.tenants.create(name));
+      return reply.status(201).send(await services.tenants.create(name, req.principal!.keyId));
     },
   );
 
