@@ -40,7 +40,6 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { StorageError } from '../storage/errors.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { FsObjectStore } from '../storage/fs/fs-object-store.js';
-import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 import { openMetadata } from '../storage/sql/sql-metadata.js';
 import { parseArgs } from './args.js';
 import { startArtifactJobs } from './artifact-jobs.js';
@@ -113,10 +112,7 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
       logOptions: { onRound: metrics.onRound },
     });
     cleanup.push(() => registry.close());
-    const blobs: BlobStore =
-      env.S3_BUCKET && (env.S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_REGION || env.S3_REGION)
-        ? S3BlobStore.fromEnv(env)
-        : new FsBlobStore(join(data, 'blobs'));
+    const blobs = await blobStore(env, data);
     const services = createServices({
       registry,
       metadata,
@@ -176,6 +172,19 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
     if (e instanceof StorageError) throw new CliError(e.message, 1);
     throw e;
   }
+}
+
+/**
+ * The artifact blob store: S3 when S3_BUCKET and an endpoint or region are
+ * set, else a FsBlobStore under <data>/blobs. The S3 driver (and the AWS
+ * SDK, tens of MB of resident memory) is loaded only when it is used.
+ */
+async function blobStore(env: NodeJS.ProcessEnv, data: string): Promise<BlobStore> {
+  if (env.S3_BUCKET && (env.S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_REGION || env.S3_REGION)) {
+    const { S3BlobStore } = await import('../storage/s3/s3-blob-store.js');
+    return S3BlobStore.fromEnv(env);
+  }
+  return new FsBlobStore(join(data, 'blobs'));
 }
 
 /** Makes sure a platform-admin key exists; says where its token is. */

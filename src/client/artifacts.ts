@@ -6,8 +6,7 @@
  * verified with the log's verifier key, must carry the manifest's digest).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseVerifierKey } from '../tlog/note.js';
@@ -18,7 +17,11 @@ import type { VellumClient } from './vellum-client.js';
 // biome-ignore lint/suspicious/noExplicitAny: server views, passed through
 type Json = any;
 
-/** Bytes read from a file per chunk of an upload body. */
+/**
+ * Bytes read from a file per chunk of an upload body: fetch moves a web
+ * stream chunk by chunk, and at 64 KiB the per-chunk cost, not the disk or
+ * the socket, bounds the upload.
+ */
 const UPLOAD_CHUNK = 1 << 20;
 
 export interface ManifestWithProof {
@@ -80,43 +83,45 @@ export class ArtifactClient {
       onProgress?: (sent: number) => void;
     },
   ): Promise<{ file: Json; deduplicated: boolean }> {
-    const size = (await stat(o.file)).size;
-    const url = new URL(
-      this.client.http.base + this.#path(tenant, `packages/${encodeURIComponent(id)}/files`),
-    );
-    url.searchParams.set('path', o.path);
-    if (o.mediaType) url.searchParams.set('mediaType', o.mediaType);
-    if (o.sha256) url.searchParams.set('sha256', o.sha256);
-    let sent = 0;
-    // 1 MiB reads: fetch moves a web stream chunk by chunk, and at the default
-    // 64 KiB the per-chunk cost, not the disk or the socket, bounds the upload.
-    const source = createReadStream(o.file, { highWaterMark: UPLOAD_CHUNK });
-    source.on('data', (c: Buffer | string) => {
-      sent += c.length;
-      o.onProgress?.(sent);
-    });
-    let res: Response;
+    const fh = await open(o.file, 'r');
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          ...this.client.http.authHeaders,
-          'content-type': 'application/octet-stream',
-          'content-length': String(size),
-          accept: 'application/json',
-        },
-        body: Readable.toWeb(source) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit);
-    } catch (e) {
-      source.destroy();
-      throw new VellumApiError(
-        0,
-        'network',
-        `cannot reach ${this.client.http.base}: ${(e as Error).message}`,
+      const size = (await fh.stat()).size;
+      const url = new URL(
+        this.client.http.base + this.#path(tenant, `packages/${encodeURIComponent(id)}/files`),
       );
+      url.searchParams.set('path', o.path);
+      if (o.mediaType) url.searchParams.set('mediaType', o.mediaType);
+      if (o.sha256) url.searchParams.set('sha256', o.sha256);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            ...this.client.http.authHeaders,
+            'content-type': 'application/octet-stream',
+            'content-length': String(size),
+            accept: 'application/json',
+          },
+          body: fileBody(fh, o.onProgress),
+          duplex: 'half',
+          // Unless redirects are errors and the request has no window, fetch
+          // tees the body to be able to send it again, and the unread branch
+          // keeps every byte of the file in memory until the upload ends.
+          redirect: 'error',
+          window: null,
+        } as RequestInit);
+      } catch (e) {
+        throw new VellumApiError(
+          0,
+          'network',
+          `cannot reach ${this.client.http.base}: ${(e as Error).message}${causeOf(e)}`,
+        );
+      }
+      return await answer(res);
+    } finally {
+      // The exchange is over: the server read the body, or answered without it.
+      await fh.close().catch(() => {});
     }
-    return answer(res);
   }
 
   finalize(
@@ -248,6 +253,37 @@ export class ArtifactClient {
       );
     return m;
   }
+}
+
+/**
+ * A file's bytes as a web stream for a fetch body: UPLOAD_CHUNK-byte reads
+ * into fresh buffers handed to fetch as they are (no copy), one read ahead.
+ * `fh` stays open; the caller closes it once the answer is read.
+ */
+function fileBody(fh: FileHandle, onProgress?: (sent: number) => void): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const buf = Buffer.allocUnsafe(UPLOAD_CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, UPLOAD_CHUNK, null);
+        if (bytesRead === 0) {
+          controller.close();
+          return;
+        }
+        sent += bytesRead;
+        onProgress?.(sent);
+        controller.enqueue(bytesRead === UPLOAD_CHUNK ? buf : buf.subarray(0, bytesRead));
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/** `: <cause>` of a fetch failure ("fetch failed" alone says little), or nothing. */
+function causeOf(e: unknown): string {
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message ? `: ${cause.message}` : '';
 }
 
 async function answer<T>(res: Response): Promise<T> {

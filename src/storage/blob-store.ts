@@ -40,6 +40,20 @@
  *   rejects with 'not-immediately-available' and `error.restore` set.
  * - A full `get` checks the bytes against the digest recorded at `put`:
  *   the stream errors with 'corrupt' at its end when they differ.
+ * - `move` is optional: a driver offers it only when it can give an object
+ *   a new key without the bytes passing through Vellum (a link on a
+ *   filesystem). It ends as `put(to, <the bytes at from>, options)` would:
+ *   the result's size and SHA-256 are the ones the store itself computed
+ *   when it stored `from` (recorded at that put, or hashed again), never the
+ *   caller's; 'size-mismatch'/'digest-mismatch' when they differ from the
+ *   options, 'not-found' when `from` is absent, and `to` is write-once as for
+ *   `put` (identical bytes there: `created: false`, `from` left as it was;
+ *   different bytes: 'exists-different'), in each refusal moving nothing.
+ *   Both keys are checked as for `put` ('bad-key'); `from` equal to `to` is
+ *   'invalid-argument'. It MUST NOT resolve until `to` is durable, and MUST
+ *   NOT remove `from` before that: a crash leaves the bytes under `from`,
+ *   `to` or both, never neither. Once it resolves `created: true`, `from`
+ *   is gone.
  */
 import type { Readable } from 'node:stream';
 import type { RestoreState } from './errors.js';
@@ -79,6 +93,20 @@ export interface BlobLocation {
   /** The key inside the container (for S3, with the store's prefix). */
   objectKey: string;
   versionId?: string;
+}
+
+/** What a moved object must be, and the Object Lock of its new version. */
+export interface MoveBlobOptions {
+  /** The length the object must have, else 'size-mismatch' (nothing moved). */
+  size?: number;
+  /** Lowercase hex SHA-256 the object must have, else 'digest-mismatch' (nothing moved). */
+  expectSha256: string;
+  /** Media type recorded with the bytes (S3 Content-Type). */
+  contentType?: string;
+  /** Object Lock stores: the new version's retain-until date. */
+  retainUntil?: Date;
+  /** Object Lock stores: put the new version under a legal hold. */
+  legalHold?: boolean;
 }
 
 export interface PutBlobResult {
@@ -180,6 +208,12 @@ export interface BlobStore {
   readonly backend: string;
   /** Streams `source` into `key`; resolves once durable with Vellum's own size and digest. */
   put(key: string, source: BlobSource, options?: PutBlobOptions): Promise<PutBlobResult>;
+  /**
+   * Gives the object at `from` (stored by this store) the key `to`, without
+   * copying its bytes through Vellum; resolves once `to` is durable, as a
+   * `put` of those bytes to `to` would (see the contract above).
+   */
+  move?(from: string, to: string, options: MoveBlobOptions): Promise<PutBlobResult>;
   /** The bytes of the current version (or `versionId`), whole or a range. */
   get(key: string, options?: GetBlobOptions): Promise<BlobRead>;
   /** What is stored at `key`, without the bytes. */

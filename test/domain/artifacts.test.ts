@@ -284,12 +284,26 @@ describe('artifact store', { concurrency: true }, () => {
         assert.equal(f1.file.sha256, sha(json));
         assert.equal(f1.deduplicated, false);
         assert.equal(f1.objectLock, h.backend === 's3' ? 'applied' : 'not-supported');
-        // Without a declared digest: spooled, hashed by Vellum, then stored by content.
-        const f2 = await a.files.add(t, actor, p.id, {
-          path: 'reports/report.md',
-          mediaType: 'text/markdown',
-          body: chunks(md),
-        });
+        // Without a declared digest: spooled, hashed by Vellum, then stored by content
+        // (on the filesystem the spooled file is moved, not written a second time).
+        const puts: string[] = [];
+        const put = h.blobs.put.bind(h.blobs);
+        h.blobs.put = (key, source, options) => {
+          puts.push(key.split('/')[1]!);
+          return put(key, source, options);
+        };
+        let f2: Awaited<ReturnType<typeof a.files.add>>;
+        try {
+          f2 = await a.files.add(t, actor, p.id, {
+            path: 'reports/report.md',
+            mediaType: 'text/markdown',
+            body: chunks(md),
+          });
+        } finally {
+          h.blobs.put = put;
+        }
+        assert.deepEqual(puts, h.backend === 'fs' ? ['staging'] : ['staging', 'blobs']);
+        if (h.backend === 'fs') assert.deepEqual(await h.keys(t, 'staging'), [], 'nothing left spooled');
         assert.equal(f2.file.sha256, sha(md));
         assert.equal(f2.file.size, Buffer.byteLength(md));
         assert.deepEqual(

@@ -8,7 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -357,6 +369,121 @@ for (const backend of backends) {
         assert.equal((await store.delete(`${p}gone`)).deleted, false);
         assert.deepEqual(await keysUnder(store, p), []);
       }));
+
+    // ------------------------------------------------ move, on the drivers that offer it
+
+    /** Runs `t` when the driver has `move`; otherwise the test is skipped. */
+    const withMove =
+      (t: (p: string, move: NonNullable<BlobStore['move']>) => Promise<void>) =>
+      async (ctx: { skip(message?: string): void }) => {
+        const move = store.move?.bind(store);
+        if (!move) {
+          ctx.skip(`the ${backend.name} driver has no move`);
+          return;
+        }
+        await scoped((p) => t(p, move));
+      };
+
+    it(
+      'moves a stored blob to a new key: the digest is the one its put computed, the old key is gone',
+      withMove(async (p, move) => {
+        const data = randomBytes(3 * MiB + 5);
+        const digest = sha(data);
+        const staged = await put(`${p}staging/u1`, chunked(data, MiB));
+        const r = await move(`${p}staging/u1`, `${p}${contentKey(digest)}`, {
+          ...h.lock(),
+          size: staged.size,
+          expectSha256: staged.sha256,
+        });
+        assert.deepEqual(
+          [r.key, r.size, r.sha256, r.created],
+          [`${p}${contentKey(digest)}`, data.length, digest, true],
+        );
+        assert.equal(r.location.objectKey, backend.name === 's3' ? `blobs/${r.key}` : r.key);
+        const info = await store.head(r.key);
+        assert.deepEqual([info.size, info.sha256, info.tier], [data.length, digest, 'hot']);
+        assert.equal(sha(await bytesOf((await store.get(r.key)).stream)), digest);
+        await assert.rejects(store.head(`${p}staging/u1`), isCode('not-found'));
+        assert.deepEqual(await keysUnder(store, p), [r.key]);
+      }),
+    );
+
+    it(
+      'refuses a move whose size or digest differs from the declared ones, and moves nothing',
+      withMove(async (p, move) => {
+        const data = Buffer.from('staged evidence');
+        await put(`${p}s`, chunked(data));
+        await assert.rejects(
+          move(`${p}s`, `${p}t`, { ...h.lock(), expectSha256: sha(Buffer.from('other')) }),
+          isCode('digest-mismatch'),
+        );
+        await assert.rejects(
+          move(`${p}s`, `${p}t`, { ...h.lock(), size: data.length + 1, expectSha256: sha(data) }),
+          isCode('size-mismatch'),
+        );
+        assert.deepEqual(await keysUnder(store, p), [`${p}s`]);
+        assert.deepEqual(await bytesOf((await store.get(`${p}s`)).stream), data);
+      }),
+    );
+
+    it(
+      'keeps the target write-once: identical bytes there are created: false, different bytes refused',
+      withMove(async (p, move) => {
+        const one = Buffer.from('one');
+        const first = await put(`${p}k`, chunked(one));
+        await put(`${p}s1`, chunked(one));
+        const again = await move(`${p}s1`, `${p}k`, { ...h.lock(), size: 3, expectSha256: sha(one) });
+        assert.deepEqual(
+          [again.created, again.sha256, again.size, again.versionId],
+          [false, first.sha256, 3, first.versionId],
+        );
+        assert.deepEqual(
+          await bytesOf((await store.get(`${p}s1`)).stream),
+          one,
+          'a move that stores nothing leaves its source as it was',
+        );
+        const two = Buffer.from('two');
+        await put(`${p}s2`, chunked(two));
+        await assert.rejects(
+          move(`${p}s2`, `${p}k`, { ...h.lock(), expectSha256: sha(two) }),
+          isCode('exists-different'),
+        );
+        assert.deepEqual(await bytesOf((await store.get(`${p}k`)).stream), one);
+        assert.deepEqual(await bytesOf((await store.get(`${p}s2`)).stream), two);
+      }),
+    );
+
+    it(
+      'checks both keys before any I/O; an absent source is not-found, a move onto itself invalid',
+      withMove(async (p, move) => {
+        const any = { ...h.lock(), expectSha256: sha(Buffer.from('x')) };
+        await put(`${p}x`, chunked(Buffer.from('x')));
+        for (const bad of ['../x', 'a//b', '/etc/passwd', 'a\\b']) {
+          await assert.rejects(move(bad, `${p}y`, any), isCode('bad-key'), JSON.stringify(bad));
+          await assert.rejects(move(`${p}x`, bad, any), isCode('bad-key'), JSON.stringify(bad));
+        }
+        await assert.rejects(move(`${p}nope`, `${p}y`, any), isCode('not-found'));
+        await assert.rejects(move(`${p}x`, `${p}x`, any), isCode('invalid-argument'));
+        await assert.rejects(
+          move(`${p}x`, `${p}y`, { ...h.lock(), expectSha256: 'AB'.repeat(32) }),
+          isCode('invalid-argument'),
+        );
+        assert.deepEqual(await keysUnder(store, p), [`${p}x`]);
+      }),
+    );
+
+    it(
+      'two moves of identical bytes to one key at once: one creates it, the other finds it',
+      withMove(async (p, move) => {
+        const data = randomBytes(64 * 1024);
+        await put(`${p}s1`, chunked(data));
+        await put(`${p}s2`, chunked(data));
+        const o = { ...h.lock(), size: data.length, expectSha256: sha(data) };
+        const rs = await Promise.all([move(`${p}s1`, `${p}k`, o), move(`${p}s2`, `${p}k`, o)]);
+        assert.deepEqual(rs.map((r) => r.created).sort(), [false, true]);
+        assert.deepEqual(await bytesOf((await store.get(`${p}k`)).stream), data);
+      }),
+    );
   });
 }
 
@@ -630,6 +757,113 @@ describe('filesystem blob store: files, tiers and damage', () => {
     await store.put('k/c/d', chunked(Buffer.from('d')));
     await assert.rejects(store.put('k/c', chunked(Buffer.from('c'))), isCode('bad-key'));
     assert.deepEqual(await keysUnder(store, 'k/'), ['k/a', 'k/c/d']);
+  });
+
+  it('starts writeback while a large body arrives, and still refuses a bad one, leaving no temp file', async () => {
+    // An fdatasync every 256 KiB: many run while the 5 MiB bodies stream in.
+    const eager = new FsBlobStore(root, { writebackEvery: 256 * 1024 });
+    const data = randomBytes(5 * MiB + 3);
+    const r = await eager.put('wb/x', chunked(data, 64 * 1024), {
+      size: data.length,
+      expectSha256: sha(data),
+    });
+    assert.deepEqual([r.size, r.sha256, r.created], [data.length, sha(data), true]);
+    assert.deepEqual(await bytesOf((await eager.get('wb/x')).stream), data);
+    await assert.rejects(
+      eager.put('wb/y', chunked(data, 64 * 1024), { expectSha256: sha(Buffer.from('other')) }),
+      isCode('digest-mismatch'),
+    );
+    await assert.rejects(
+      eager.put('wb/z', chunked(data, 64 * 1024), { maxBytes: 4 * MiB }),
+      isCode('too-large'),
+    );
+    assert.deepEqual(await keysUnder(eager, 'wb/'), ['wb/x']);
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+    assert.throws(() => new FsBlobStore(root, { writebackEvery: -1 }), isCode('invalid-argument'));
+  });
+
+  it('moves by a hard link: same file, no copy, read-only, digest moved beside it, no temp file', async () => {
+    const data = randomBytes(2 * MiB);
+    const staged = await store.put('mv/staging/u', chunked(data, MiB));
+    const before = statSync(join(root, 'hot', 'mv', 'staging', 'u'));
+    const r = await store.move('mv/staging/u', 'mv/blob', { size: staged.size, expectSha256: staged.sha256 });
+    assert.equal(r.created, true);
+    const after = statSync(join(root, 'hot', 'mv', 'blob'));
+    assert.equal(after.ino, before.ino, 'the same inode: the bytes were not copied');
+    assert.equal(after.nlink, 1, 'the staging name is gone');
+    assert.equal(after.mode & 0o777, 0o444);
+    assert.equal(readFileSync(join(root, 'digests', 'mv', 'blob'), 'utf8'), `${sha(data)}\n`);
+    assert.ok(!existsSync(join(root, 'digests', 'mv', 'staging', 'u')), "the source's digest is gone too");
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
+  it('trusts the digest its put recorded (the bytes are not hashed again): damage shows at the next full read', async () => {
+    const data = Buffer.from('evidence as uploaded');
+    const staged = await store.put('tr/staging/u', chunked(data));
+    const path = join(root, 'hot', 'tr', 'staging', 'u');
+    chmodSync(path, 0o644);
+    writeFileSync(path, 'evidence as DAMAGED!'); // same length
+    chmodSync(path, 0o444);
+    const r = await store.move('tr/staging/u', 'tr/blob', { size: staged.size, expectSha256: staged.sha256 });
+    assert.equal(r.sha256, sha(data), 'the recorded digest, not one of the damaged bytes');
+    await assert.rejects(bytesOf((await store.get('tr/blob')).stream), isCode('corrupt'));
+  });
+
+  it('hashes the file again when no digest was recorded for it', async () => {
+    const data = Buffer.from('bytes without a recorded digest');
+    await store.put('nd/staging/u', chunked(data));
+    unlinkSync(join(root, 'digests', 'nd', 'staging', 'u'));
+    const path = join(root, 'hot', 'nd', 'staging', 'u');
+    chmodSync(path, 0o644);
+    writeFileSync(path, 'bytes WITHOUT a recorded digest');
+    chmodSync(path, 0o444);
+    await assert.rejects(
+      store.move('nd/staging/u', 'nd/blob', { expectSha256: sha(data) }),
+      isCode('digest-mismatch'),
+    );
+    const r = await store.move('nd/staging/u', 'nd/blob', {
+      expectSha256: sha(Buffer.from('bytes WITHOUT a recorded digest')),
+    });
+    assert.equal(r.created, true);
+    assert.equal((await store.head('nd/blob')).sha256, r.sha256, 'the new key has its digest recorded');
+  });
+
+  it('stores nothing at the target when its digest cannot be recorded first; the source stays', async () => {
+    const data = Buffer.from('x');
+    await store.put('df/staging/u', chunked(data));
+    // A directory where the target's digest file goes: recording it fails, before any link.
+    mkdirSync(join(root, 'digests', 'df', 'blob'), { recursive: true });
+    await assert.rejects(store.move('df/staging/u', 'df/blob', { expectSha256: sha(data) }), StorageError);
+    assert.ok(!existsSync(join(root, 'hot', 'df', 'blob')), 'no bytes at the target without their digest');
+    assert.deepEqual(await bytesOf((await store.get('df/staging/u')).stream), data);
+  });
+
+  it('recovers from a crash between the link and the unlink: both names hold the bytes', async () => {
+    const data = Buffer.from('linked twice');
+    const staged = await store.put('cr/staging/u', chunked(data));
+    // What a crash after the link (and its directory fsync) but before the unlink leaves.
+    linkSync(join(root, 'hot', 'cr', 'staging', 'u'), join(root, 'hot', 'cr', 'blob'));
+    writeFileSync(join(root, 'digests', 'cr', 'blob'), `${staged.sha256}\n`);
+    // Moving again finds the target holding the bytes; the staging copy is then deleted as usual.
+    const again = await store.move('cr/staging/u', 'cr/blob', {
+      size: staged.size,
+      expectSha256: staged.sha256,
+    });
+    assert.equal(again.created, false);
+    assert.equal((await store.delete('cr/staging/u')).deleted, true);
+    assert.deepEqual(await bytesOf((await store.get('cr/blob')).stream), data);
+    assert.deepEqual(await keysUnder(store, 'cr/'), ['cr/blob']);
+  });
+
+  it('refuses Object Lock options on a move, as on a put', async () => {
+    await store.put('ol/s', chunked(Buffer.from('x')));
+    const o = { expectSha256: sha(Buffer.from('x')) };
+    await assert.rejects(
+      store.move('ol/s', 'ol/t', { ...o, retainUntil: new Date(Date.now() + 1000) }),
+      isCode('invalid-argument'),
+    );
+    await assert.rejects(store.move('ol/s', 'ol/t', { ...o, legalHold: true }), isCode('invalid-argument'));
+    assert.deepEqual(await keysUnder(store, 'ol/'), ['ol/s']);
   });
 });
 

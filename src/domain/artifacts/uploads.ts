@@ -8,9 +8,11 @@
  * - With a declared SHA-256 the body goes straight to its content key,
  *   checked against that digest before the store commits it.
  * - Without one, the key is unknown until the last byte: the body is
- *   spooled to `<tenant>/staging/<id>`, then copied to its content key
- *   with the digest the spooling computed (checked again), and the spooled
- *   copy deleted (best effort; `collectStaging` removes leftovers).
+ *   spooled to `<tenant>/staging/<id>`, then moved to its content key when
+ *   the store can (BlobStore.move: a durable hard link on a filesystem,
+ *   the digest the spooling computed), else copied to it (checked again)
+ *   and the spooled copy deleted (best effort; `collectStaging` removes
+ *   leftovers).
  *
  * Either way a blob stored once is stored once: a put of bytes already at
  * the content key resolves `created: false` with the existing version.
@@ -58,6 +60,15 @@ export async function ingest(ctx: ArtifactContext, tenant: string, o: IngestOpti
       : {};
     const staged = await ctx.staging.put(spooled, o.body, { ...limits, ...stagingLock });
     try {
+      // One store without versions: the spooled bytes take their content key (a hard link on a filesystem), no second copy.
+      if (ctx.staging === ctx.blobs && ctx.blobs.move && staged.versionId === undefined) {
+        const r = await ctx.blobs.move(spooled, blobKey(tenant, staged.sha256), {
+          size: staged.size,
+          expectSha256: staged.sha256,
+          ...o.lock,
+        });
+        return result(r);
+      }
       const read = await ctx.staging.get(spooled, staged.versionId ? { versionId: staged.versionId } : {});
       try {
         const r = await ctx.blobs.put(blobKey(tenant, staged.sha256), read.stream as Readable, {

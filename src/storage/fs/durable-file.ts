@@ -33,6 +33,16 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Fsyncs the file at `path` (its bytes and its metadata). */
+export async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Writes `data` to a new temp file beside `path`, fsync'd; returns the temp path. */
 export async function writeTemp(path: string, data: Uint8Array, mode: number): Promise<string> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;

@@ -10,9 +10,11 @@
  *
  * A put streams into a temp file (hashing as it goes), fsyncs it, records
  * the digest, links the file to its key (create-if-absent) and fsyncs the
- * directory. The filesystem has no versions and no Object Lock: versionId
- * is always absent, and retention options are refused. One process serves
- * a root at a time (per-key locks are in memory).
+ * directory. A move links a stored file to its new key the same way (its
+ * digest is the one its put recorded), then unlinks the old name. The
+ * filesystem has no versions and no Object Lock: versionId is always
+ * absent, and retention options are refused. One process serves a root at
+ * a time (per-key locks are in memory).
  */
 import { constants } from 'node:fs';
 import { access, link, lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
@@ -31,6 +33,7 @@ import type {
   BlobStore,
   DeleteResult,
   GetBlobOptions,
+  MoveBlobOptions,
   PutBlobOptions,
   PutBlobResult,
   RestoreOptions,
@@ -38,8 +41,8 @@ import type {
   RetrievalTier,
 } from '../blob-store.js';
 import { StorageError } from '../errors.js';
-import { copyDurably, hashFile, KeyLocks, streamToTemp } from './blob-files.js';
-import { ensureDir, replaceFile, syncDir } from './durable-file.js';
+import { copyDurably, hashFile, KeyLocks, streamToTemp, WRITEBACK_EVERY } from './blob-files.js';
+import { ensureDir, replaceFile, syncDir, syncFile } from './durable-file.js';
 
 const TIERS: readonly RetrievalTier[] = ['hot', 'warm', 'cold', 'archive'];
 const READABLE_NOW = new Set<RetrievalTier>(['hot', 'warm']);
@@ -50,6 +53,12 @@ const READ_CHUNK = 1 << 20;
 export interface FsBlobStoreOptions {
   /** The clock for restore expiry (tests). */
   now?: () => Date;
+  /**
+   * Bytes a put writes between early fdatasyncs, which start the disk's
+   * writeback while the body still arrives (default 64 MiB; 0: none, all
+   * of it at the final fsync).
+   */
+  writebackEvery?: number;
 }
 
 interface Located {
@@ -63,12 +72,16 @@ export class FsBlobStore implements BlobStore {
   readonly backend = 'fs';
   readonly #locks = new KeyLocks();
   readonly #now: () => Date;
+  readonly #writebackEvery: number;
 
   constructor(
     readonly root: string,
     options: FsBlobStoreOptions = {},
   ) {
     this.#now = options.now ?? (() => new Date());
+    this.#writebackEvery = options.writebackEvery ?? WRITEBACK_EVERY;
+    if (!Number.isSafeInteger(this.#writebackEvery) || this.#writebackEvery < 0)
+      throw invalid('writebackEvery must be a non-negative safe integer');
   }
 
   async put(key: string, source: BlobSource, options: PutBlobOptions = {}): Promise<PutBlobResult> {
@@ -81,7 +94,12 @@ export class FsBlobStore implements BlobStore {
       return await this.#locks.run(key, () =>
         guard(key, body, async () => {
           const existing = await this.#locate(key);
-          const { tmp, size, sha256 } = await streamToTemp(body.stream, join(this.root, 'tmp'), limits);
+          const { tmp, size, sha256 } = await streamToTemp(
+            body.stream,
+            join(this.root, 'tmp'),
+            limits,
+            this.#writebackEvery,
+          );
           try {
             if (existing) {
               const stored = await this.#digestOf(key, existing);
@@ -104,6 +122,69 @@ export class FsBlobStore implements BlobStore {
     } finally {
       body.release();
     }
+  }
+
+  /**
+   * Gives the blob at `from` the key `to` by a hard link, so no byte is
+   * copied, then removes the name `from`. The digest is the one the put of
+   * `from` computed and recorded (the file is hashed again only when none
+   * was recorded); it must be `expectSha256`. Order, each step durable
+   * before the next: the file (fsync'd again: a no-op for a put's file),
+   * the digest of `to`, the link at `to` (create-if-absent: never replaces),
+   * then `from` unlinked and its digest removed. A crash in between leaves
+   * the bytes at `from`, at `to` or at both, always beside their digest.
+   */
+  async move(from: string, to: string, options: MoveBlobOptions): Promise<PutBlobResult> {
+    checkBlobKey(from);
+    checkBlobKey(to);
+    if (from === to) throw invalid('a blob cannot be moved to its own key');
+    if (options?.expectSha256 === undefined) throw invalid('a move needs the expected SHA-256');
+    const limits = checkPutOptions({
+      expectSha256: options.expectSha256,
+      ...(options.size !== undefined && { size: options.size }),
+    });
+    if (options.retainUntil !== undefined || options.legalHold !== undefined)
+      throw invalid('the filesystem store has no Object Lock: retainUntil and legalHold are not supported');
+    // Both keys locked, always in key order: two moves never wait on each other.
+    const [first, second] = from < to ? [from, to] : [to, from];
+    return this.#locks.run(first, () =>
+      this.#locks.run(second, () =>
+        guard(to, undefined, async () => {
+          const source = await this.#locate(from);
+          if (!source) throw notFound(from);
+          const { size, sha256 } = await this.#digestOf(from, source);
+          if (limits.size !== undefined && size !== limits.size)
+            throw new StorageError(
+              'size-mismatch',
+              `${from} has ${size} bytes, not the declared ${limits.size}`,
+            );
+          if (sha256 !== limits.expectSha256)
+            throw new StorageError(
+              'digest-mismatch',
+              `the SHA-256 of ${from} is ${sha256}, not the expected ${limits.expectSha256}`,
+            );
+          const existing = await this.#locate(to);
+          if (existing) {
+            const stored = await this.#digestOf(to, existing);
+            if (stored.sha256 !== sha256 || stored.size !== size)
+              throw new StorageError('exists-different', `${to} already holds different bytes`);
+            return this.#result(to, size, sha256, false);
+          }
+          await syncFile(source.path);
+          await replaceFile(this.#path('digests', to), utf8(`${sha256}\n`), 0o444);
+          const path = this.#path('hot', to);
+          await ensureDir(dirname(path));
+          await link(source.path, path);
+          await syncDir(dirname(path));
+          // `to` is durable: now `from` may go (bytes first, then the files beside them).
+          await unlink(source.path);
+          await syncDir(dirname(source.path));
+          for (const side of ['digests', 'restored', 'restores'] as const)
+            await removeIfExists(this.#path(side, from));
+          return this.#result(to, size, sha256, true);
+        }),
+      ),
+    );
   }
 
   async get(key: string, options: GetBlobOptions = {}): Promise<BlobRead> {
