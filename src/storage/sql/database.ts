@@ -18,7 +18,6 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { StorageError } from '../errors.js';
 import type { Dialect } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
@@ -48,7 +47,7 @@ export async function openDatabase(url: string): Promise<SqlDatabase> {
   const target = parseDatabaseUrl(url);
   let db: Kysely<Database> | undefined;
   try {
-    db = target.dialect === 'postgres' ? openPostgres(target.url) : openSqlite(target.path);
+    db = target.dialect === 'postgres' ? await openPostgres(target.url) : openSqlite(target.path);
     await migrate(db, target.dialect);
     return { db, dialect: target.dialect };
   } catch (e) {
@@ -78,7 +77,9 @@ function openSqlite(path: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(url: string): Kysely<Database> {
+/** The pg driver is loaded only for PostgreSQL: an embedded deployment never pays for it. */
+async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000 });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});
