@@ -15,30 +15,18 @@
  * where octet-stream bodies arrive as the request stream.
  */
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Artifacts } from '../../domain/artifacts/index.js';
-import { DomainError } from '../../domain/errors.js';
+import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { BEARER, DECIMAL, NAME } from '../schemas.js';
+import { actor, artifactsOf, declaredLength, ID, TAGS } from './artifact-shared.js';
 
-const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const TAGS = ['artifacts'];
 const UPLOAD_PARAMS = {
   type: 'object',
   required: ['tenant', 'uploadId'],
   properties: { tenant: NAME, uploadId: ID },
   additionalProperties: false,
 } as const;
-
-function artifactsOf(ctx: RouteContext): Artifacts {
-  const a = ctx.services.artifacts;
-  if (!a)
-    throw new DomainError('unavailable', 'this deployment has no artifact store (no blob store configured)');
-  return a;
-}
-
-const actor = (req: FastifyRequest) => req.principal!.keyId;
 
 export function uploadRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const base = '/v1/artifacts/:tenant';
@@ -106,13 +94,7 @@ export function uploadRoutes(app: FastifyInstance, ctx: RouteContext): void {
         if (!body) throw new HttpError('unsupported-media-type', 'send the part as application/octet-stream');
         if (!/^(0|[1-9][0-9]{0,15})$/.test(q.offset) || !Number.isSafeInteger(Number(q.offset)))
           throw new HttpError('bad-request', 'offset must be a non-negative integer');
-        const lengthHeader = req.headers['content-length'];
-        const size =
-          typeof lengthHeader === 'string' &&
-          req.headers['transfer-encoding'] === undefined &&
-          /^(0|[1-9][0-9]{0,15})$/.test(lengthHeader)
-            ? Number(lengthHeader)
-            : undefined;
+        const size = declaredLength(req);
         const upload = await artifactsOf(ctx).uploads.put(tenant, uploadId, {
           offset: Number(q.offset),
           body,

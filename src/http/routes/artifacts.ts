@@ -37,9 +37,9 @@ import { readMultipartFile } from '../multipart.js';
 import { parseIndex } from '../params.js';
 import { recordRead } from '../read-events.js';
 import { BEARER, DECIMAL, ERRORS, NAME } from '../schemas.js';
+import { actor, artifactsOf, declaredLength, FILE_PARAMS, ID, TAGS } from './artifact-shared.js';
 import { uploadRoutes } from './artifact-uploads.js';
 
-const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const PKG_PARAMS = {
   type: 'object',
   required: ['tenant', 'id'],
@@ -52,7 +52,6 @@ const TENANT = {
   properties: { tenant: NAME },
   additionalProperties: false,
 } as const;
-const TAGS = ['artifacts'];
 
 /** Registers the artifact routes in an encapsulated context that streams octet-stream bodies. */
 export async function artifactPlugin(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -65,14 +64,6 @@ export async function artifactPlugin(app: FastifyInstance, ctx: RouteContext): P
   });
 }
 
-function artifactsOf(ctx: RouteContext): Artifacts {
-  const a = ctx.services.artifacts;
-  if (!a)
-    throw new DomainError('unavailable', 'this deployment has no artifact store (no blob store configured)');
-  return a;
-}
-
-const actor = (req: FastifyRequest) => req.principal!.keyId;
 const tenantOf = (req: FastifyRequest) => (req.params as { tenant: string }).tenant;
 
 export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -256,16 +247,12 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
               'unsupported-media-type',
               'send the file as application/octet-stream or multipart/form-data',
             );
-          const lengthHeader = req.headers['content-length'];
-          const size =
-            typeof lengthHeader === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(lengthHeader)
-              ? Number(lengthHeader)
-              : undefined;
+          const size = declaredLength(req);
           file = {
             ...(q.path !== undefined && { path: q.path }),
             ...(q.mediaType !== undefined && { mediaType: q.mediaType }),
             ...(q.sha256 !== undefined && { sha256: q.sha256 }),
-            ...(size !== undefined && req.headers['transfer-encoding'] === undefined && { size }),
+            ...(size !== undefined && { size }),
           };
         }
         if (file.path === undefined) throw new HttpError('bad-request', 'name the file: path is required');
@@ -343,12 +330,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
         tags: TAGS,
         summary: "A file's bytes (Range supported), a presigned URL (302), or 202 while it is restored",
         security: BEARER,
-        params: {
-          type: 'object',
-          required: ['tenant', 'fileId'],
-          properties: { tenant: NAME, fileId: ID },
-          additionalProperties: false,
-        },
+        params: FILE_PARAMS,
         querystring: {
           type: 'object',
           properties: {
@@ -434,12 +416,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
         tags: TAGS,
         summary: 'Ask for a readable copy of a file in a cold or archive tier, for `days` days (202)',
         security: BEARER,
-        params: {
-          type: 'object',
-          required: ['tenant', 'fileId'],
-          properties: { tenant: NAME, fileId: ID },
-          additionalProperties: false,
-        },
+        params: FILE_PARAMS,
         body: {
           type: 'object',
           required: ['days'],
