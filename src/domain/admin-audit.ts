@@ -17,7 +17,7 @@
  */
 import { LedgerError } from '../ledger/errors.js';
 import type { LogRegistry } from '../ledger/registry.js';
-import { canonicalBytes } from './canonical-json.js';
+import { encodeAuditEntry } from './audit-entry.js';
 import { DomainError } from './errors.js';
 
 export const ADMIN_EVENT_PREFIX = 'vellum.admin.';
@@ -39,13 +39,7 @@ export function encodeAdminEvent<K extends AdminEventType>(
   time: number,
   body: AdminEvents[K],
 ): Uint8Array {
-  return canonicalBytes({
-    ...body,
-    type: `${ADMIN_EVENT_PREFIX}${type}`,
-    v: ADMIN_EVENT_VERSION,
-    time: new Date(time).toISOString(),
-    actor,
-  });
+  return encodeAuditEntry(`${ADMIN_EVENT_PREFIX}${type}`, ADMIN_EVENT_VERSION, actor, time, body);
 }
 
 export class AdminAudit {

@@ -10,7 +10,7 @@
  * Bodies name packages, files, holds and blobs by id and digest, so that an
  * auditor can follow one package through the log without the database.
  */
-import { canonicalBytes } from '../canonical-json.js';
+import { encodeAuditEntry } from '../audit-entry.js';
 import { DomainError } from '../errors.js';
 
 export const EVENT_PREFIX = 'vellum.artifact.';
@@ -121,14 +121,7 @@ export function encodeEvent<K extends ArtifactEventType>(
   time: number,
   body: ArtifactEvents[K],
 ): Uint8Array {
-  const entry = {
-    ...body,
-    type: `${EVENT_PREFIX}${type}`,
-    v: EVENT_VERSION,
-    time: new Date(time).toISOString(),
-    actor,
-  };
-  return canonicalBytes(entry);
+  return encodeAuditEntry(`${EVENT_PREFIX}${type}`, EVENT_VERSION, actor, time, body);
 }
 
 /** An audit entry as an artifact event, or undefined when it is another kind of entry. */
