@@ -23,7 +23,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { UploadPartRow, UploadRow, UploadState } from '../../storage/artifact-store.js';
-import type { BlobSource } from '../../storage/blob-store.js';
+import type { BlobRead, BlobSource } from '../../storage/blob-store.js';
 import { DomainError } from '../errors.js';
 import { checkName } from '../names.js';
 import { type ArtifactContext, isId } from './context.js';
@@ -31,7 +31,7 @@ import { fromStorage } from './failures.js';
 import type { AddedFile, FileService } from './files.js';
 import * as input from './inputs.js';
 import { normalizePath } from './paths.js';
-import { type FileView, fileView } from './views.js';
+import { fileView } from './views.js';
 
 /** Most parts of one upload. */
 export const MAX_UPLOAD_PARTS = 10_000;
@@ -364,11 +364,13 @@ export class UploadService {
   async #existing(tenant: string, u: UploadRow): Promise<AddedFile> {
     const file = await this.ctx.store.files.get(tenant, u.fileId!);
     if (!file) throw new DomainError('not-found', `the file of upload ${u.id} is gone`);
+    // Answered again from the registry: whether the bytes were already stored is not known here.
+    const blob = await this.ctx.store.blobs.get(tenant, file.sha256);
     return {
-      file: fileView(file) as FileView,
+      file: fileView(file),
       auditIndex: file.auditIndex,
       deduplicated: false,
-      objectLock: 'not-supported',
+      objectLock: blob?.retainUntil ? 'applied' : 'not-supported',
     };
   }
 
@@ -412,7 +414,7 @@ export class UploadService {
   /** The parts' bytes in order, each read from the staging store in turn. */
   async *#concat(parts: readonly UploadPartRow[]): AsyncGenerator<Uint8Array> {
     for (const p of parts) {
-      let read: Awaited<ReturnType<BlobStoreGet>>;
+      let read: BlobRead;
       try {
         read = await this.ctx.staging.get(p.key, p.versionId ? { versionId: p.versionId } : {});
       } catch (e) {
@@ -427,8 +429,6 @@ export class UploadService {
     }
   }
 }
-
-type BlobStoreGet = ArtifactContext['staging']['get'];
 
 function offsetConflict(u: UploadRow): DomainError {
   return new DomainError(

@@ -229,13 +229,9 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
           const form = await readMultipartFile(raw, req.headers, { fields: ['path', 'mediaType', 'sha256'] });
           body = form.stream;
           file = {
-            ...pick('path', q.path, form.fields.path ?? (form.fileName || undefined)),
+            ...pick('path', q.path, form.fields.path, form.fileName || undefined),
             // The part's own Content-Type is the default; a mediaType field or parameter says it outright.
-            ...(pick('mediaType', q.mediaType, form.fields.mediaType).mediaType === undefined
-              ? form.mediaType
-                ? { mediaType: form.mediaType }
-                : {}
-              : pick('mediaType', q.mediaType, form.fields.mediaType)),
+            ...pick('mediaType', q.mediaType, form.fields.mediaType, form.mediaType || undefined),
             ...pick('sha256', q.sha256, form.fields.sha256),
           };
         } else {
@@ -550,15 +546,16 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
   );
 }
 
-/** A value given as a query parameter or as a form field, not both. */
+/** A value given as a query parameter or as a form field, not both; else `fallback`. */
 function pick<K extends string>(
   name: K,
   query: string | undefined,
   form: string | undefined,
+  fallback?: string,
 ): { [k in K]?: string } {
   if (query !== undefined && form !== undefined)
     throw new HttpError('bad-request', `${name} is given twice (query and form): give it once`);
-  const v = query ?? form;
+  const v = query ?? form ?? fallback;
   return (v === undefined ? {} : { [name]: v }) as { [k in K]?: string };
 }
 
