@@ -1297,7 +1297,7 @@ describe('artifact store', { concurrency: true }, () => {
 
       it('stores nothing when the whole does not hash to the declared sha256, and closes the upload', async () => {
         const t = await h.tenant();
-        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        const { package: p } = await a.packages.create(t, 'w', pkgInput({ retentionClass: 'raw-evidence' }));
         const body = randomBytes(5000);
         const up = await a.uploads.start(t, 'w', p.id, {
           path: 'x.bin',
@@ -1324,7 +1324,7 @@ describe('artifact store', { concurrency: true }, () => {
       it('refuses bad uploads before storing anything', async () => {
         const t = await h.tenant();
         const other = await h.tenant();
-        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        const { package: p } = await a.packages.create(t, 'w', pkgInput({ retentionClass: 'raw-evidence' }));
         const ok = { path: 'a.bin', size: 10, sha256: sha('0123456789') };
         await assert.rejects(
           a.uploads.start(t, 'w', p.id, { path: 'a.bin', size: 10 } as never),
