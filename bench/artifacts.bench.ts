@@ -30,12 +30,11 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { ArtifactClient } from '../src/client/artifacts.js';
 import { VellumClient } from '../src/client/index.js';
 import { result } from './run.js';
+import { serveArgs } from './serve-command.js';
 
-const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const MiB = 1 << 20;
 const SIZE = Number(process.env.ARTIFACT_BENCH_MIB ?? 1024) * MiB;
 
@@ -132,7 +131,7 @@ export async function run(): Promise<void> {
   closeSync(fd);
   const token = `vk_${'0123456789abcdef'}_${'D'.repeat(43)}`;
   const { env, backend } = await serverEnv(token);
-  const child = spawn(process.execPath, [main, 'serve', '--data', join(dir, 'data'), '--port', '0'], {
+  const child = spawn(process.execPath, serveArgs(['--data', join(dir, 'data'), '--port', '0']), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

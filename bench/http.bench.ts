@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { VellumClient } from '../src/client/index.js';
 import { encodeBundle } from '../src/tlog/bundle.js';
+import { serveArgs } from './serve-command.js';
 
-const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const hello = fileURLToPath(new URL('./hello-server.js', import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -60,7 +60,7 @@ export async function run(): Promise<void> {
     const h = await start([hello], {}, /listening on (http:\/\/\S+)/);
     servers.push(h.child);
     const v = await start(
-      [main, 'serve', '--data', data, '--port', '0'],
+      serveArgs(['--data', data, '--port', '0']),
       { VELLUM_ADMIN_TOKEN: token, VELLUM_RATE_LIMIT: 'off', VELLUM_LOG_LEVEL: 'warn' },
       /Vellum listening on (http:\/\/\S+)/,
     );

@@ -1,0 +1,12 @@
+import v8f from 'node:v8'; v8f.setFlagsFromString('--max-semi-space-size=4');
+const r = () => { const m = process.memoryUsage(); return `rss ${(m.rss/1048576).toFixed(1)} heap ${(m.heapUsed/1048576).toFixed(1)}/${(m.heapTotal/1048576).toFixed(1)} ext ${(m.external/1048576).toFixed(1)} ab ${(m.arrayBuffers/1048576).toFixed(1)}`; };
+const { serve } = await import('./dist/src/cli/serve.js');
+console.log('imported', r());
+const io = { stdout: { write(){} }, stderr: process.stderr };
+serve(['--data', '/tmp/memdata', '--port', '0'], io);
+await new Promise(r => setTimeout(r, 3000));
+console.log('started', r());
+globalThis.gc(); console.log('gc', r());
+const v8 = await import('node:v8');
+for (const s of v8.getHeapSpaceStatistics()) console.log(s.space_name, (s.space_size/1048576).toFixed(1), (s.space_used_size/1048576).toFixed(1));
+process.exit(0);
