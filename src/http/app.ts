@@ -23,6 +23,7 @@ import { logRoutes } from './routes/logs.js';
 import { recordRoutes } from './routes/records.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { tileRoutes } from './routes/tiles.js';
+import { closeUnreadBody, LINGER_MS } from './unread-body.js';
 import './route-config.js';
 
 export interface AppOptions {
@@ -42,11 +43,14 @@ export interface AppOptions {
   readonly gzipCacheBytes?: number;
   /** The API version in the OpenAPI document. */
   readonly version?: string;
+  /** How long a body left unread by the answer is still read before its connection is closed (default 2 s). */
+  readonly unreadBodyLingerMs?: number;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...o.limits };
   const metrics = o.metrics ?? new Metrics({ processMetrics: false });
+  const linger = o.unreadBodyLingerMs ?? LINGER_MS;
   const app = Fastify({
     logger: o.logger ?? false,
     trustProxy: o.trustProxy ?? false,
@@ -84,6 +88,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.httpSeconds.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    closeUnreadBody(req.raw, linger);
   });
 
   await registerOpenApi(app, o.version ?? '0.1.0');

@@ -37,6 +37,7 @@ export interface StackOptions {
   readonly host?: string;
   /** The artifact store's blob store (default: a FsBlobStore under `<dir>/blobs`); the caller closes it. */
   readonly blobs?: BlobStore;
+  readonly unreadBodyLingerMs?: number;
 }
 
 export interface Stack {
@@ -86,6 +87,7 @@ export async function openStack(o: StackOptions = {}): Promise<Stack> {
     metrics,
     rateLimit: o.rateLimit ?? false,
     ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.unreadBodyLingerMs !== undefined ? { unreadBodyLingerMs: o.unreadBodyLingerMs } : {}),
     checks: { metadata: async () => void (await metadata.tenants.get('readyz')) },
   });
   return {
