@@ -24,6 +24,7 @@ import {
   type ScrubMismatch,
 } from '../../src/domain/artifacts/index.js';
 import { DomainError, type DomainErrorCode } from '../../src/domain/errors.js';
+import { LedgerError } from '../../src/ledger/errors.js';
 import { LogRegistry } from '../../src/ledger/registry.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
@@ -87,6 +88,11 @@ interface Harness {
   passExpiry(expiresAt: string | null): Promise<void>;
   /** While on, every write to the tenant's audit log fails (not stored). */
   failAudit(tenant: string, on: boolean): void;
+  /**
+   * While set, the domain's appends to the tenant's audit log fail ('unavailable',
+   * nothing stored) when `when` is true of an entry of the batch; undefined clears it.
+   */
+  failAuditWhen(tenant: string, when: ((e: ArtifactEntry) => boolean) | undefined): void;
   /** Blob keys stored for the tenant (content keys and spooled uploads). */
   keys(tenant: string, area?: 'blobs' | 'staging' | 'uploads'): Promise<string[]>;
   close(): Promise<void>;
@@ -155,10 +161,30 @@ async function open(p: Pairing): Promise<Harness> {
   }
   const clock = { offset: 0 };
   const mismatches: ScrubMismatch[] = [];
+  // The domain's view of the logs: appends fail on the entries a test picks (failAuditWhen).
+  const auditFaults = new Map<string, (e: ArtifactEntry) => boolean>();
+  const domainRegistry: Pick<LogRegistry, 'get'> = {
+    async get(t, l) {
+      const log = await registry.get(t, l);
+      return new Proxy(log, {
+        get(target, k) {
+          if (k === 'appendMany')
+            return async (entries: readonly Uint8Array[]) => {
+              const when = auditFaults.get(t);
+              if (when && entries.some((b) => ((e) => e !== undefined && when(e))(decodeEvent(b))))
+                throw new LedgerError('unavailable', 'the audit log is down (test fault)');
+              return target.appendMany(entries);
+            };
+          const v = Reflect.get(target, k, target) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+  };
   const a = createArtifacts({
     store: metadata.artifacts!,
     blobs,
-    registry,
+    registry: domainRegistry,
     random: (n) => new Uint8Array(randomBytes(n)),
     now: () => new Date(Date.now() + clock.offset),
     retention: { transient: { seconds: TRANSIENT_SECONDS } },
@@ -209,6 +235,10 @@ async function open(p: Pairing): Promise<Harness> {
     failAudit(tenant, on) {
       const store = logs.get(`${tenant}/audit`)!;
       store.fault = on ? (op) => (op === 'put' || op === 'replace' ? 'fail' : undefined) : () => undefined;
+    },
+    failAuditWhen(tenant, when) {
+      if (when) auditFaults.set(tenant, when);
+      else auditFaults.delete(tenant);
     },
     async keys(tenant, area = 'blobs') {
       const out: string[] = [];
@@ -713,6 +743,79 @@ describe('artifact store', { concurrency: true }, () => {
           requested.map((e) => (e as ArtifactEntry<'deletion-requested'>).resumed),
           [true],
         );
+      });
+
+      it('never claims or marks a package deleted before the entry recording it is durable; a later run finishes', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        await a.files.add(t, 'w', p.id, { path: 'one.txt', body: chunks('one') });
+        await a.files.add(t, 'w', p.id, { path: 'two.txt', body: chunks('two!') });
+        await a.packages.finalize(t, 'w', p.id);
+        await h.passExpiry(p.retention.expiresAt);
+        assert.deepEqual((await a.deletion.sweep(t)).eligible, [p.id]);
+        const own = (e: ArtifactEntry) => (e as { package?: unknown }).package === p.id;
+        const resumedFlags = async () =>
+          (await h.audit(t))
+            .filter((e) => own(e) && e.type === 'vellum.artifact.deletion-requested')
+            .map((e) => (e as ArtifactEntry<'deletion-requested'>).resumed);
+
+        // 1. The log refuses the deletion-requested entry: the package is not claimed.
+        h.failAuditWhen(t, (e) => own(e) && e.type === 'vellum.artifact.deletion-requested');
+        const r1 = (await a.deletion.run(t)).report!;
+        h.failAuditWhen(t, undefined);
+        assert.deepEqual(r1.deleted, []);
+        assert.match(r1.skipped.find((x) => x.package === p.id)?.reason ?? '', /^failed \(unavailable\)/);
+        assert.equal((await a.packages.get(t, p.id)).status, 'finalized', 'not claimed without its entry');
+        assert.equal((await a.files.list(t, p.id)).length, 2);
+
+        // 2. The log goes down for the package at its deletion-completed entry (the deletion-failed one
+        //    fails too): the files are gone, each with its entry, but the package stays 'deleting'.
+        let down = false;
+        h.failAuditWhen(t, (e) => {
+          if (own(e) && e.type === 'vellum.artifact.deletion-completed') down = true;
+          return down && own(e);
+        });
+        const r2 = (await a.deletion.run(t)).report!;
+        h.failAuditWhen(t, undefined);
+        assert.ok(down, 'the completed entry was attempted');
+        assert.deepEqual(r2.deleted, []);
+        assert.match(r2.skipped.find((x) => x.package === p.id)?.reason ?? '', /^failed \(unavailable\)/);
+        assert.equal(
+          (await a.packages.get(t, p.id)).status,
+          'deleting',
+          'not deleted without a completed entry',
+        );
+        assert.deepEqual(await a.files.list(t, p.id), []);
+        let types = typesOf(await h.audit(t), p.id);
+        assert.ok(!types.includes('deletion-completed'));
+        assert.equal(types.filter((x) => x === 'item-deleted').length, 2, 'each file deletion recorded');
+        assert.deepEqual(await resumedFlags(), [false]);
+
+        // 3. Once the claim is stale, the next run takes the package over and completes it.
+        const early = (await a.deletion.run(t)).report!;
+        assert.deepEqual(early.skipped, [{ package: p.id, reason: 'being deleted by another run' }]);
+        h.clock.offset += 11 * 60_000;
+        const r3 = (await a.deletion.run(t)).report!;
+        assert.deepEqual(r3.deleted, [{ package: p.id, files: 0, bytes: 0 }]);
+        assert.equal((await a.packages.get(t, p.id)).status, 'deleted');
+        types = typesOf(await h.audit(t), p.id);
+        assert.deepEqual(types.slice(types.indexOf('deletion-eligible')), [
+          'deletion-eligible',
+          'deletion-failed', // run 1: its requested entry was refused, so nothing else happened
+          'deletion-requested',
+          'item-deleted',
+          'item-deleted',
+          'deletion-requested',
+          'deletion-completed',
+        ]);
+        assert.deepEqual(await resumedFlags(), [false, true]);
+        const history = await a.packages.events(t, p.id);
+        const requested = history.filter((e) => e.type === 'deletion_requested');
+        assert.equal(requested.length, 1);
+        assert.notEqual(requested[0]!.auditIndex, null, 'the claim names its entry');
+        assert.notEqual(history.at(-1)!.auditIndex, null, 'the deletion names its completed entry');
+        assert.equal(history.filter((e) => e.item !== null).length, 2, 'one retention event per file');
+        assert.equal((await h.metadata.artifacts!.files.list(t, p.id, true)).length, 2, 'the rows stay');
       });
 
       it('a dry run lists what would go and changes nothing', async () => {
@@ -1386,6 +1489,84 @@ describe('artifact store', { concurrency: true }, () => {
           (await a.files.list(t, p.id)).map((f) => [f.path, f.sha256]),
           [['a.bin', sha('different!')]],
         );
+      });
+
+      it("refuses parts and completion once the upload's package is finalized, storing nothing, and ends the upload", async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput({ retentionClass: 'raw-evidence' }));
+        const body = randomBytes(3000);
+        const whole = { size: 3000, sha256: sha(body) };
+        const up = await a.uploads.start(t, 'w', p.id, { path: 'late.bin', ...whole });
+        await a.uploads.put(t, up.id, { offset: 0, body: chunks(body.subarray(0, 1000)) });
+        // A second upload has all its bytes in, not yet completed.
+        const full = await a.uploads.start(t, 'w', p.id, { path: 'full.bin', ...whole });
+        await a.uploads.put(t, full.id, { offset: 0, body: chunks(body) });
+        assert.equal((await h.keys(t, 'uploads')).length, 2);
+        await a.packages.finalize(t, 'w', p.id);
+
+        let read = false;
+        async function* watched(): AsyncIterable<Uint8Array> {
+          read = true;
+          yield body.subarray(1000, 2000);
+        }
+        const refused = await a.uploads.put(t, up.id, { offset: 1000, body: watched() }).then(
+          () => assert.fail('a part after finalize was taken'),
+          (e: unknown) => e,
+        );
+        assert.ok(isDomain('conflict')(refused));
+        assert.equal(read, false, 'not a byte of the part was read');
+        const raw = await a.files.add(t, 'w', p.id, { path: 'raw.bin', body: chunks('x') }).then(
+          () => assert.fail('a raw upload after finalize was taken'),
+          (e: unknown) => e,
+        );
+        assert.equal(
+          (refused as DomainError).message,
+          (raw as DomainError).message,
+          'the raw upload refusal',
+        );
+        let st = await a.uploads.status(t, up.id);
+        assert.deepEqual([st.state, st.received], ['aborted', 1000]);
+        assert.match(st.failure ?? '', /finalized/);
+        await assert.rejects(a.uploads.complete(t, 'w', up.id), isDomain('conflict'));
+
+        await assert.rejects(
+          a.uploads.complete(t, 'w', full.id),
+          (e: unknown) => isDomain('conflict')(e) && /finalized/.test((e as Error).message),
+        );
+        st = await a.uploads.status(t, full.id);
+        assert.deepEqual([st.state, st.fileId], ['aborted', null]);
+        assert.deepEqual(await a.files.list(t, p.id), []);
+        assert.deepEqual(await h.keys(t), [], 'no blob');
+        if (h.backend === 's3') {
+          // Staged parts are locked for a while on an Object Lock store; collect removes them after.
+          await sleep(5500);
+          await a.uploads.collect(t);
+        }
+        assert.deepEqual(await h.keys(t, 'uploads'), [], 'the staged parts are gone');
+      });
+
+      it('drops a part and ends its upload when the package is finalized while the part is on its way', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput({ retentionClass: 'raw-evidence' }));
+        const body = randomBytes(2000);
+        const up = await a.uploads.start(t, 'w', p.id, { path: 'race.bin', size: 2000, sha256: sha(body) });
+        await a.uploads.put(t, up.id, { offset: 0, body: chunks(body.subarray(0, 1000)) });
+        async function* finalizing(): AsyncIterable<Uint8Array> {
+          yield body.subarray(1000, 1500);
+          await a.packages.finalize(t, 'w', p.id);
+          yield body.subarray(1500);
+        }
+        await assert.rejects(
+          a.uploads.put(t, up.id, { offset: 1000, body: finalizing() }),
+          (e: unknown) => isDomain('conflict')(e) && /finalized/.test((e as Error).message),
+        );
+        assert.equal((await a.packages.get(t, p.id)).status, 'finalized');
+        assert.equal((await a.uploads.status(t, up.id)).state, 'aborted');
+        if (h.backend === 's3') {
+          await sleep(5500);
+          await a.uploads.collect(t);
+        }
+        assert.deepEqual(await h.keys(t, 'uploads'), [], 'the staged parts are gone');
       });
 
       if (pairing.blob === 'fs') {

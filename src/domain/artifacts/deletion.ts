@@ -19,8 +19,12 @@
  * Claims name their run and time: a package left 'deleting' or a blob left
  * claimed by a run that died is taken over once the claim is older than
  * STALE_CLAIM_MS (a resumed package's `deletion-requested` says so), so
- * several workers can run deletions of one tenant side by side.
+ * several workers can run deletions of one tenant side by side. A
+ * package's entries (requested, each item, completed) are durable before
+ * the change each records is committed (#deletePackage): a package is
+ * never 'deleted' without its `deletion-completed` entry.
  */
+import type { PackageRow } from '../../storage/artifact-store.js';
 import { canonicalize } from '../canonical-json.js';
 import { checkName } from '../names.js';
 import { type ArtifactContext, isId } from './context.js';
@@ -48,6 +52,12 @@ export interface PlannedPackage {
   readonly expiresAt: string | null;
   /** The package is already 'deleting' (claimed by a run; taken over if that run died). */
   readonly resume: boolean;
+  /**
+   * Whether a sweep has marked it deletion-eligible. Unmarked packages are
+   * in a plan only when asked for (`withUnswept`): the retention job sweeps
+   * them before it deletes, so they are what its next run would delete too.
+   */
+  readonly swept: boolean;
   readonly files: readonly PlannedFile[];
 }
 
@@ -131,12 +141,21 @@ export class DeletionService {
     return { eligible, lockPending: await syncDirty(ctx, tenant) };
   }
 
-  /** The dry run: what `execute` would delete now. Changes nothing. */
-  async plan(tenant: string, o: { limit?: number } = {}): Promise<DeletionPlan> {
+  /**
+   * The dry run: what `execute` would delete now; with `withUnswept`, also
+   * the expired, unheld packages no sweep has marked yet (what the retention
+   * job, which sweeps first, would delete). Changes nothing.
+   */
+  async plan(tenant: string, o: { limit?: number; withUnswept?: boolean } = {}): Promise<DeletionPlan> {
     const { ctx } = this;
     checkName(tenant);
     const now = ctx.now();
     const candidates = await ctx.store.packages.eligible(tenant, limitOf(o.limit));
+    if (o.withUnswept) {
+      const marked = new Set(candidates.map((p) => p.id));
+      for (const p of await ctx.store.packages.expired(tenant, now, limitOf(o.limit)))
+        if (!marked.has(p.id)) candidates.push(p);
+    }
     const packages: PlannedPackage[] = [];
     const held: { id: string; activeHolds: number }[] = [];
     const uses = new Map<string, number>();
@@ -155,6 +174,7 @@ export class DeletionService {
         retentionClass: p.retentionClass,
         expiresAt: p.expiresAt === null ? null : new Date(p.expiresAt).toISOString(),
         resume,
+        swept: p.eligibleAt !== null,
         files: files.map((f) => ({ id: f.id, path: f.path, sha256: f.sha256, size: f.size })),
       });
     }
@@ -270,7 +290,23 @@ export class DeletionService {
     return { deleted, failed, staging };
   }
 
-  /** Claims one package (the run-time check), records every file's deletion, then the package's. */
+  /**
+   * Deletes one package, each step's audit entry durable before the change
+   * it records is committed:
+   *
+   *   deletion-requested  then the claim (open/finalized -> deleting; a
+   *                       refused claim gets an `aborted` entry)
+   *   item-deleted (each) then the file rows are removed
+   *   deletion-completed  then deleting -> deleted
+   *
+   * A failure or crash anywhere leaves the package at most 'deleting',
+   * which a later run takes over once the claim is stale: it appends
+   * `deletion-requested` with `resumed: true` after the takeover (the
+   * claim's own entry is already in the log), removes what is left and
+   * appends `deletion-completed` again. So a package is never 'deleted'
+   * without a completed entry; a crash between that entry and the commit
+   * can leave two (at least once, never zero).
+   */
   async #deletePackage(
     tenant: string,
     who: string,
@@ -281,30 +317,75 @@ export class DeletionService {
     const before = isId('pkg', id) ? await ctx.store.packages.get(tenant, id) : undefined;
     if (!before) return { skipped: 'not found' };
     const now = ctx.now();
-    const claimed = await ctx.store.packages.claimForDeletion(
-      tenant,
-      id,
-      { now, run, staleBefore: now - STALE_CLAIM_MS },
-      ctx.event(tenant, {
-        type: 'deletion_requested',
-        packageId: id,
-        reason: 'retention expired',
-        createdBy: who,
-        createdAt: now,
-        previousExpiresAt: before.expiresAt,
-      }),
-    );
-    if (!claimed) return { skipped: await whyNot(ctx, tenant, id, now) };
-    const files = await ctx.store.files.list(tenant, id);
-    try {
-      await ctx.audit.append(tenant, who, now, 'deletion-requested', {
+    const requested = (files: number, resumed: boolean) =>
+      ctx.audit.append(tenant, who, now, 'deletion-requested', {
         package: id,
         run,
         expiresAt: new Date(before.expiresAt ?? now).toISOString(),
         retentionClass: before.retentionClass,
-        files: files.length,
-        resumed: claimed === 'resumed',
+        files,
+        resumed,
       });
+    const failed = async (e: unknown) => {
+      const code = (e as { code?: string }).code ?? 'error';
+      const message = (e as Error).message ?? String(e);
+      await ctx.audit
+        .append(tenant, who, ctx.now(), 'deletion-failed', { package: id, run, item: null, code, message })
+        .catch(() => {});
+      return { skipped: `failed (${code}): a run takes it over once this claim is stale` };
+    };
+    // A fresh claim is requested in the log first. A package already 'deleting' was requested by
+    // the run that claimed it; whether its claim is stale only the claim itself can tell.
+    let requestIndex: number | null = null;
+    if (before.status !== 'deleting') {
+      // What the claim would refuse anyway is skipped without an entry (the claim re-checks it all).
+      const why = whyNot(before, now);
+      if (why) return { skipped: why };
+      try {
+        requestIndex = await requested((await ctx.store.files.list(tenant, id)).length, false);
+      } catch (e) {
+        return failed(e);
+      }
+    }
+    let claimed: 'claimed' | 'resumed' | false;
+    try {
+      claimed = await ctx.store.packages.claimForDeletion(
+        tenant,
+        id,
+        { now, run, staleBefore: now - STALE_CLAIM_MS },
+        ctx.event(tenant, {
+          type: 'deletion_requested',
+          packageId: id,
+          reason: 'retention expired',
+          createdBy: who,
+          createdAt: now,
+          previousExpiresAt: before.expiresAt,
+          auditIndex: requestIndex,
+        }),
+      );
+    } catch (e) {
+      if (requestIndex !== null)
+        await ctx.audit.aborted(
+          tenant,
+          who,
+          ctx.now(),
+          requestIndex,
+          'deletion-requested',
+          (e as Error).message,
+        );
+      throw e;
+    }
+    if (!claimed) {
+      const p = await ctx.store.packages.get(tenant, id);
+      const reason = p ? (whyNot(p, now) ?? `not deletable (${p.status})`) : 'not found';
+      if (requestIndex !== null)
+        await ctx.audit.aborted(tenant, who, ctx.now(), requestIndex, 'deletion-requested', reason);
+      return { skipped: reason };
+    }
+    let completedIndex: number | null = null;
+    try {
+      const files = await ctx.store.files.list(tenant, id);
+      if (requestIndex === null) await requested(files.length, claimed === 'resumed');
       // Entries first: every file's deletion is in the log before it is committed.
       const items = files.map((f) => ({
         file: f,
@@ -334,46 +415,61 @@ export class DeletionService {
         );
         if (removed) bytes += file.size;
       }
-      await ctx.store.packages.markDeleted(
-        tenant,
-        id,
-        ctx.now(),
-        ctx.event(tenant, {
-          type: 'deleted',
-          packageId: id,
-          reason: `package deleted: ${files.length} files`,
-          createdBy: who,
-          createdAt: ctx.now(),
-          previousExpiresAt: before.expiresAt,
-        }),
-      );
-      await ctx.audit.append(tenant, who, ctx.now(), 'deletion-completed', {
+      // The completed entry is durable before the package is 'deleted': never a deleted package without one.
+      const at = ctx.now();
+      completedIndex = await ctx.audit.append(tenant, who, at, 'deletion-completed', {
         package: id,
         run,
         files: files.length,
         bytes,
       });
+      const marked = await ctx.store.packages.markDeleted(
+        tenant,
+        id,
+        at,
+        ctx.event(tenant, {
+          type: 'deleted',
+          packageId: id,
+          reason: `package deleted: ${files.length} files`,
+          createdBy: who,
+          createdAt: at,
+          previousExpiresAt: before.expiresAt,
+          auditIndex: completedIndex,
+        }),
+      );
+      if (!marked) {
+        const p = await ctx.store.packages.get(tenant, id);
+        const reason =
+          p?.status === 'deleted'
+            ? 'already deleted'
+            : 'not deleted: it is no longer claimed or has live files';
+        await ctx.audit.aborted(tenant, who, ctx.now(), completedIndex, 'deletion-completed', reason);
+        return { skipped: reason };
+      }
       return { files: files.length, bytes };
     } catch (e) {
-      const code = (e as { code?: string }).code ?? 'error';
-      const message = (e as Error).message ?? String(e);
-      await ctx.audit
-        .append(tenant, who, ctx.now(), 'deletion-failed', { package: id, run, item: null, code, message })
-        .catch(() => {});
-      return { skipped: `failed (${code}): a run takes it over once this claim is stale` };
+      if (completedIndex !== null)
+        await ctx.audit.aborted(
+          tenant,
+          who,
+          ctx.now(),
+          completedIndex,
+          'deletion-completed',
+          (e as Error).message ?? String(e),
+        );
+      return failed(e);
     }
   }
 }
 
-async function whyNot(ctx: ArtifactContext, tenant: string, id: string, now: number): Promise<string> {
-  const p = await ctx.store.packages.get(tenant, id);
-  if (!p) return 'not found';
+/** Why `p` cannot be claimed for deletion at `now`; undefined when it can (or is 'deleting': resumable). */
+function whyNot(p: PackageRow, now: number): string | undefined {
   if (p.status === 'deleted') return 'already deleted';
   if (p.status === 'deleting') return 'being deleted by another run';
   if (p.activeHolds > 0) return 'held';
   if (p.expiresAt === null || p.expiresAt > now) return 'not expired (extended)';
   if (p.eligibleAt === null) return 'not marked eligible';
-  return `not deletable (${p.status})`;
+  return undefined;
 }
 
 function planned(b: { sha256: string; size: number; key: string; versionId: string | null }): PlannedBlob {

@@ -168,6 +168,11 @@ export class PackageService {
    * open -> finalized: builds the manifest, appends the finalize entry with
    * its digest, and commits only if no file was added or retention changed
    * since the manifest was built ('conflict' otherwise; finalize again).
+   * Resumable uploads still open in the package are not touched here (the
+   * registry port cannot list a package's uploads): the next part or
+   * completion of one is refused with 'conflict', storing nothing, and ends
+   * it 'aborted' with its parts deleted (resumable.ts); one left alone
+   * expires and `uploads.collect` deletes its parts.
    */
   async finalize(
     tenant: string,

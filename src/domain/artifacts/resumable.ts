@@ -14,6 +14,13 @@
  *            SHA-256 store nothing and end the upload ('digest-mismatch').
  *   abort    ends it; its parts are deleted
  *
+ * Parts go only into a package that still takes files. Finalizing (or
+ * deleting) a package does not reach into its uploads (the registry port
+ * cannot list them); instead the next `put` or `complete` of an upload
+ * whose package is no longer open is refused with the 'conflict' a raw
+ * upload gets, before any byte is read, and ends the upload 'aborted' with
+ * its parts deleted. An upload nobody touches again expires as usual.
+ *
  * Parts are staged objects `<tenant>/uploads/<upload>/<offset>` in the
  * staging store: not in the package, not in the audit log, never served.
  * An upload left open expires (`uploadTtlSeconds`, default 24 h after it started); `collect`
@@ -22,7 +29,7 @@
  * finds the file already added and answers with it.
  */
 import type { Readable } from 'node:stream';
-import type { UploadPartRow, UploadRow, UploadState } from '../../storage/artifact-store.js';
+import type { PackageRow, UploadPartRow, UploadRow, UploadState } from '../../storage/artifact-store.js';
 import type { BlobRead, BlobSource } from '../../storage/blob-store.js';
 import { DomainError } from '../errors.js';
 import { checkName } from '../names.js';
@@ -134,11 +141,8 @@ export class UploadService {
     if (size > ctx.limits.maxFileBytes)
       throw new DomainError('too-large', `a file is at most ${ctx.limits.maxFileBytes} bytes`);
     const pkg = await ctx.package(tenant, packageId);
-    if (pkg.status !== 'open')
-      throw new DomainError(
-        'conflict',
-        `package ${pkg.id} is ${pkg.status}: a finalized package is immutable`,
-      );
+    const closed = notTakingFiles(pkg, ctx.now());
+    if (closed) throw closed;
     if (await ctx.store.files.byPath(tenant, packageId, path))
       throw new DomainError('conflict', `package ${packageId} already has a file at ${path}`);
     const now = ctx.now();
@@ -165,9 +169,12 @@ export class UploadService {
 
   /**
    * Stages one part. Refused before reading the body when the upload is not
-   * open or `offset` is not where it stands ('conflict', with the offset to
-   * resume from); refused after, storing nothing, when the bytes overrun the
-   * declared size or differ from the part's declared SHA-256.
+   * open, its package no longer takes files (finalized, deleting, deleted:
+   * the upload is ended 'aborted' and its parts deleted; expired) or
+   * `offset` is not where it stands ('conflict', with the offset to resume
+   * from); refused after, storing nothing, when the bytes overrun the
+   * declared size or differ from the part's declared SHA-256, or when the
+   * package was finalized while the part was on its way (the upload ends).
    */
   async put(tenant: string, uploadId: string, part: UploadPart): Promise<UploadView> {
     const { ctx } = this;
@@ -178,6 +185,7 @@ export class UploadService {
     const sha256 = input.sha256(part.sha256);
     const u = await this.#upload(tenant, uploadId);
     this.#checkOpen(u, ctx.now());
+    await this.#checkPackage(tenant, u);
     if (offset !== u.received) throw offsetConflict(u);
     const room = u.size - offset;
     if (room === 0) throw new DomainError('conflict', `upload ${u.id} has all ${u.size} bytes: complete it`);
@@ -224,6 +232,8 @@ export class UploadService {
       if (added === 'closed') this.#checkOpen(now, ctx.now());
       throw offsetConflict(now);
     }
+    // A finalize that committed while the part was on its way: the part (and the upload) go.
+    await this.#checkPackage(tenant, u);
     return uploadView((await ctx.store.uploads.get(tenant, u.id))!);
   }
 
@@ -269,6 +279,12 @@ export class UploadService {
       });
       await this.#deleteParts(tenant, u.id);
       return this.#existing(tenant, { ...u, fileId: done.id });
+    }
+    const pkg = await ctx.package(tenant, u.packageId);
+    if (pkg.status !== 'open') {
+      const closed = notTakingFiles(pkg, ctx.now())!;
+      await this.#end(tenant, u.id, 'aborted', closed.message);
+      throw closed;
     }
     const parts = await ctx.store.uploads.parts(tenant, u.id);
     let added: AddedFile;
@@ -352,6 +368,27 @@ export class UploadService {
     return u;
   }
 
+  /**
+   * Throws the 'conflict' a raw upload gets when the upload's package no
+   * longer takes files. A package that is no longer open never will again:
+   * the upload is ended 'aborted' and its parts deleted (unless another
+   * request moved it meanwhile). An expired open package may still be
+   * extended, so its upload is left to expire.
+   */
+  async #checkPackage(tenant: string, u: UploadRow): Promise<void> {
+    const pkg = await this.ctx.package(tenant, u.packageId);
+    const closed = notTakingFiles(pkg, this.ctx.now());
+    if (!closed) return;
+    if (pkg.status !== 'open') {
+      const ended = await this.ctx.store.uploads.transition(tenant, u.id, ['open'], 'aborted', {
+        now: this.ctx.now(),
+        failure: closed.message,
+      });
+      if (ended) await this.#deleteParts(tenant, u.id);
+    }
+    throw closed;
+  }
+
   #checkOpen(u: UploadRow, now: number): void {
     if (u.state === 'open' && u.expiresAt > now) return;
     const why = u.state === 'open' ? 'expired' : u.state;
@@ -374,7 +411,12 @@ export class UploadService {
     };
   }
 
-  async #end(tenant: string, id: string, to: 'failed' | 'expired', failure: string): Promise<void> {
+  async #end(
+    tenant: string,
+    id: string,
+    to: 'failed' | 'expired' | 'aborted',
+    failure: string,
+  ): Promise<void> {
     await this.ctx.store.uploads.transition(tenant, id, ['completing', 'open'], to, {
       now: this.ctx.now(),
       failure,
@@ -428,6 +470,21 @@ export class UploadService {
       }
     }
   }
+}
+
+/**
+ * Why `pkg` takes no file now, as the same 'conflict' FileService.add
+ * answers; undefined when it does.
+ */
+function notTakingFiles(pkg: PackageRow, now: number): DomainError | undefined {
+  if (pkg.status !== 'open')
+    return new DomainError(
+      'conflict',
+      `package ${pkg.id} is ${pkg.status}: a finalized package is immutable`,
+    );
+  if (pkg.expiresAt !== null && pkg.expiresAt <= now)
+    return new DomainError('conflict', `package ${pkg.id} has expired: no files can be added`);
+  return undefined;
 }
 
 function offsetConflict(u: UploadRow): DomainError {
