@@ -3,6 +3,7 @@
  *
  *   push <dir>                       upload every file of a directory, finalize; prints id and manifest digest
  *   get <id> | list | manifest <id>  read packages
+ *   file <file-id> | deletion-plan   a file's locations; what the deletion job would delete
  *   download <file-id> [--out F]     a file's bytes (stdout by default)
  *   restore <file-id> --days N       a readable copy of a file in a cold tier, for N days
  *   extend <id> | hold <id> | release <id> <hold-id>   retention
@@ -36,6 +37,8 @@ const USAGE = `Usage: vellum package <command> --tenant T [options]
                          upload every file under <dir> (streamed) and finalize;
                          prints the package id and the manifest's SHA-256
   get <package-id>       the package, its files and holds (JSON)
+  file <file-id>         a file and its storage locations: tier, restore status, last scrub (JSON)
+  deletion-plan [--limit N]   what the deletion job would delete now (a dry run; changes nothing)
   list [--subject S] [--producer P] [--status S] [--class C] [--meta k=v]... [--limit N]
   manifest <package-id> [--proof]     the manifest (JSON); --proof adds the finalize entry's proof
   download <file-id> [--out F] [--range bytes=A-B]   a file's bytes (stdout by default)
@@ -51,7 +54,7 @@ const USAGE = `Usage: vellum package <command> --tenant T [options]
                          server describes for <tenant>/audit)
 
   --tenant T   the tenant (env VELLUM_TENANT)
-  --json       print the API's answer as JSON (push, list, restore)
+  --json       print the API's answer as JSON (push, list, restore, deletion-plan)
 ${API_OPTIONS}
 
 Classes: transient, raw-evidence, summary-evidence, release-evidence, permanent-record.`;
@@ -135,6 +138,37 @@ export async function packageCommand(
           io.stdout.write(
             `${p.id}  ${p.status}  ${p.retention.class}  ${p.subject}  ${p.name}  ${p.files} files  ${p.bytes} bytes\n`,
           );
+      return 0;
+    }
+    case 'file':
+      arity(1);
+      out(await call(api, 'reading the file', a.getFile(tenant, arg(0, '<file-id>'))));
+      return 0;
+    case 'deletion-plan': {
+      arity(0);
+      const limit = flag(flags, 'limit');
+      const plan = await call(
+        api,
+        'reading the deletion plan',
+        a.deletionPlan(tenant, limit === undefined ? undefined : numberArg(limit, '--limit', USAGE, 1, 1000)),
+      );
+      if (flags.has('json')) out(plan);
+      else {
+        const p = plan as {
+          packages: { id: string; retentionClass: string; expiresAt: string | null; files: unknown[] }[];
+          held: { id: string; activeHolds: number }[];
+          blobs: { sha256: string; size: number }[];
+        };
+        for (const x of p.packages)
+          io.stdout.write(
+            `delete  ${x.id}  ${x.retentionClass}  expired ${x.expiresAt}  ${x.files.length} files\n`,
+          );
+        for (const x of p.held) io.stdout.write(`keep    ${x.id}  ${x.activeHolds} active holds\n`);
+        const bytes = p.blobs.reduce((n, b) => n + b.size, 0);
+        io.stdout.write(
+          `${p.packages.length} packages and ${p.blobs.length} blobs (${bytes} bytes) would be deleted; nothing was changed\n`,
+        );
+      }
       return 0;
     }
     case 'manifest':

@@ -22,7 +22,9 @@
  * ("true", or the proxies' addresses: client addresses from X-Forwarded-For),
  * VELLUM_RETENTION_INTERVAL (seconds between retention sweep + deletion runs,
  * default 600; 0 disables), VELLUM_SCRUB_INTERVAL (seconds between scrubs,
- * default 3600; 0 disables). Artifact bytes go to a FsBlobStore under
+ * default 3600; 0 disables), VELLUM_RETENTION, VELLUM_MAX_FILE_BYTES,
+ * VELLUM_MAX_PACKAGE_FILES, VELLUM_UPLOAD_TTL, S3_RETENTION_MODE (the
+ * artifact store's settings: artifact-config.ts). Artifact bytes go to a FsBlobStore under
  * <data>/blobs, or to S3 when S3_BUCKET (and S3_ENDPOINT or a region) are set.
  */
 import { randomBytes } from 'node:crypto';
@@ -42,6 +44,7 @@ import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { FsObjectStore } from '../storage/fs/fs-object-store.js';
 import { openMetadata } from '../storage/sql/sql-metadata.js';
 import { parseArgs } from './args.js';
+import { artifactSettings } from './artifact-config.js';
 import { startArtifactJobs } from './artifact-jobs.js';
 import { CliError, type Io } from './command.js';
 
@@ -55,7 +58,9 @@ Environment: VELLUM_DATABASE_URL (default sqlite:<data>/vellum.db, or postgres:/
 VELLUM_PUBLIC_URL (default http://<host>:<port>), VELLUM_ADMIN_TOKEN,
 VELLUM_LOG_LEVEL (default info), VELLUM_RATE_LIMIT (<burst>/<per second>, default 200/100, or off),
 VELLUM_TRUST_PROXY (true, or the proxies' addresses), VELLUM_RETENTION_INTERVAL (s, default 600, 0 off),
-VELLUM_SCRUB_INTERVAL (s, default 3600, 0 off), S3_BUCKET/S3_ENDPOINT (artifact bytes on S3). See docs/api.md.`;
+VELLUM_SCRUB_INTERVAL (s, default 3600, 0 off), S3_BUCKET/S3_ENDPOINT (artifact bytes on S3),
+VELLUM_RETENTION (e.g. transient=14d,raw-evidence=2y), VELLUM_MAX_FILE_BYTES, VELLUM_MAX_PACKAGE_FILES,
+VELLUM_UPLOAD_TTL (s), S3_RETENTION_MODE (GOVERNANCE or COMPLIANCE). See docs/api.md and docs/artifacts.md.`;
 
 export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { positional, flags } = parseArgs(
@@ -72,6 +77,7 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
   const port = parsePort(flags.get('port')?.[0] ?? env.VELLUM_PORT ?? '8080');
   const host = flags.get('host')?.[0] ?? env.VELLUM_HOST ?? '127.0.0.1';
   const rateLimit = parseRateLimit(env.VELLUM_RATE_LIMIT);
+  const artifactConfig = artifactSettings(env);
 
   await mkdir(join(data, 'logs'), { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(data);
@@ -120,6 +126,10 @@ export async function serve(args: string[], io: Io, env: NodeJS.ProcessEnv = pro
       origin,
       blobs,
       random: (n) => new Uint8Array(randomBytes(n)),
+      artifacts: {
+        ...artifactConfig,
+        onScrubMismatch: (m) => metrics.scrubMismatches.inc({ tenant: m.tenant }),
+      },
     });
     const adminNote = await bootstrapAdmin(services.keys, data, env.VELLUM_ADMIN_TOKEN);
 

@@ -58,6 +58,18 @@ export class ArtifactClient {
     return this.client.http.request(this.#path(tenant, `packages/${encodeURIComponent(id)}`));
   }
 
+  /** A file with its storage locations (tier, restore status, last scrub). */
+  getFile(tenant: string, fileId: string): Promise<{ file: Json }> {
+    return this.client.http.request(this.#path(tenant, `files/${encodeURIComponent(fileId)}`));
+  }
+
+  /** The deletion dry run: what the deletion job would delete now. Changes nothing. */
+  deletionPlan(tenant: string, limit?: number): Promise<Json> {
+    return this.client.http.request(
+      this.#path(tenant, `deletions/plan${limit !== undefined ? `?limit=${limit}` : ''}`),
+    );
+  }
+
   listPackages(
     tenant: string,
     q: Record<string, string | undefined> = {},
@@ -247,6 +259,12 @@ export class ArtifactClient {
     } catch {
       throw new Error('the finalize entry is not JSON');
     }
+    // The event type of finalize entries (src/domain/artifacts/events.ts: EVENT_PREFIX + 'package-finalized').
+    const finalized = 'vellum.artifact.package-finalized';
+    if (body === null || typeof body !== 'object' || body.type !== finalized)
+      throw new Error(
+        `entry #${m.finalizeIndex} is not a finalize entry: its type is ${JSON.stringify(body?.type)}, not ${finalized}`,
+      );
     if (body.package !== id || body.manifestSha256 !== m.sha256)
       throw new Error(
         `the finalize entry #${m.finalizeIndex} is for package ${body.package} with manifest ${body.manifestSha256}, not ${id} with ${m.sha256}`,

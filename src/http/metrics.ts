@@ -11,6 +11,8 @@
  *                                                  published size change (or first used the log)
  * - vellum_http_requests_total{method,route,status}
  * - vellum_http_request_seconds{method,route}
+ * - vellum_artifact_scrub_mismatches_total{tenant} stored blobs whose bytes no longer hash to
+ *                                                  their digest (or could not be read), per scrub
  * plus the default Node.js process metrics.
  *
  * Logs are watched once the HTTP layer has used them; a log closed by the
@@ -61,6 +63,13 @@ export class Metrics {
     help: 'HTTP request duration by route template',
     labelNames: ['method', 'route'] as const,
     buckets: SECONDS,
+    registers: [this.registry],
+  });
+
+  readonly scrubMismatches = new client.Counter({
+    name: 'vellum_artifact_scrub_mismatches_total',
+    help: 'Stored blobs a scrub found not to hash to their digest, or could not read',
+    labelNames: ['tenant'] as const,
     registers: [this.registry],
   });
 

@@ -95,6 +95,23 @@ async function artifactFixture(s: Stack, tenant: string): Promise<ArtifactFixtur
 const ART = (t: string) => `/v1/artifacts/${t}`;
 const ARTIFACT_ROUTES: readonly Route[] = [
   { name: 'artifact backends health', request: (t) => ['GET', `${ART(t)}/health/backends`], own: READERS },
+  { name: 'artifact backends', request: (t) => ['GET', `${ART(t)}/backends`], own: READERS },
+  { name: 'artifact store health', request: (t) => ['GET', `${ART(t)}/health`], own: READERS },
+  {
+    name: 'file and its locations',
+    request: (t, c) => ['GET', `${ART(t)}/files/${c.fx.fileId}`],
+    own: READERS,
+  },
+  { name: 'deletion plan', request: (t) => ['GET', `${ART(t)}/deletions/plan`], own: READERS },
+  {
+    name: 'upload file (raw PUT)',
+    request: (t, c) => [
+      'PUT',
+      `${ART(t)}/packages/${c.fx.open}/files/put/f${c.n}.bin`,
+      { body: new Uint8Array([1, 2, 3]), type: 'application/octet-stream' },
+    ],
+    own: ['tenant-admin', 'writer'],
+  },
   {
     name: 'create package',
     request: (t) => [

@@ -3,13 +3,17 @@
  * Routes are thin: they parse the request, call the artifact services
  * (src/domain/artifacts/) and serialize; every rule lives in the domain.
  *
- * - GET  health/backends                       the blob store's health
+ * - GET  health                                ok or degraded, with the backends
+ * - GET  health/backends (and backends)         the blob store's health
  * - POST packages {name, producer, subject, retentionClass, metadata?}
  * - GET  packages?subject=&producer=&name=&status=&class=&meta=k=v&limit=&cursor=
  * - GET  packages/:id                          the package and its files
+ * - GET  files/:fileId                          a file and its locations (tier, restore, last scrub)
+ * - GET  deletions/plan?limit=                  the deletion dry run (changes nothing)
  * - POST packages/:id/files?path=&mediaType=&sha256=   body: the raw bytes
  *        (application/octet-stream) or a multipart/form-data form (fields, then
  *        one file part); streamed to the blob store, never buffered
+ * - PUT  packages/:id/files/<path>?mediaType=&sha256=   the raw bytes, the path in the URL
  * - resumable uploads (artifact-uploads.ts): POST packages/:id/uploads, PUT and
  *   GET uploads/:uploadId, POST uploads/:uploadId/complete, DELETE uploads/:uploadId
  * - POST packages/:id/finalize
@@ -26,7 +30,7 @@
  * as the request stream.
  */
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Artifacts, Manifest, PackageFilter } from '../../domain/artifacts/index.js';
 import { NotAvailableError } from '../../domain/artifacts/index.js';
 import { DomainError } from '../../domain/errors.js';
@@ -70,16 +74,108 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { services } = ctx;
   const base = '/v1/artifacts/:tenant';
 
+  /**
+   * Adds one file to a package: POST packages/:id/files (raw bytes or a
+   * form; path in the query or the form) and PUT packages/:id/files/<path>
+   * (raw bytes; path in the URL).
+   */
+  async function addFile(req: FastifyRequest, reply: FastifyReply, urlPath?: string) {
+    const { tenant, id } = req.params as { tenant: string; id: string };
+    const q = { ...(req.query as { path?: string; mediaType?: string; sha256?: string }) };
+    if (urlPath !== undefined) {
+      if (q.path !== undefined)
+        throw new HttpError('bad-request', 'the path is in the URL: do not give it as a query parameter too');
+      q.path = urlPath;
+    }
+    const type = mediaType(req.headers['content-type']);
+    if (urlPath !== undefined && type === 'multipart/form-data')
+      throw new HttpError(
+        'unsupported-media-type',
+        'PUT takes the raw bytes (application/octet-stream); send a form with POST packages/:id/files',
+      );
+    const raw = req.body instanceof Readable ? req.body : undefined;
+    let body: Readable;
+    let file: { path?: string; mediaType?: string; sha256?: string; size?: number };
+    try {
+      if (type === 'multipart/form-data' && raw) {
+        const form = await readMultipartFile(raw, req.headers, { fields: ['path', 'mediaType', 'sha256'] });
+        body = form.stream;
+        file = {
+          ...pick('path', q.path, form.fields.path, form.fileName || undefined),
+          // The part's own Content-Type is the default; a mediaType field or parameter says it outright.
+          ...pick('mediaType', q.mediaType, form.fields.mediaType, form.mediaType || undefined),
+          ...pick('sha256', q.sha256, form.fields.sha256),
+        };
+      } else {
+        if (raw) body = raw;
+        else if (req.body === undefined && (type === 'application/octet-stream' || type === ''))
+          body = Readable.from([]);
+        else
+          throw new HttpError(
+            'unsupported-media-type',
+            'send the file as application/octet-stream or multipart/form-data',
+          );
+        const size = declaredLength(req);
+        file = {
+          ...(q.path !== undefined && { path: q.path }),
+          ...(q.mediaType !== undefined && { mediaType: q.mediaType }),
+          ...(q.sha256 !== undefined && { sha256: q.sha256 }),
+          ...(size !== undefined && { size }),
+        };
+      }
+      if (file.path === undefined) throw new HttpError('bad-request', 'name the file: path is required');
+    } catch (e) {
+      if (raw && !raw.readableEnded) raw.resume();
+      throw e;
+    }
+    try {
+      const r = await artifactsOf(ctx).files.add(tenant, actor(req), id, {
+        ...file,
+        path: file.path,
+        body,
+      });
+      return reply.status(201).send(r);
+    } catch (e) {
+      // Refused before the body was read: drain it, so the answer reaches the client.
+      if (raw && !raw.readableEnded) {
+        raw.unpipe();
+        raw.resume();
+      }
+      if (body !== raw && !body.destroyed) body.destroy();
+      throw e;
+    }
+  }
+
+  const backends = async () => {
+    const h = await artifactsOf(ctx).context.blobs.health();
+    return [{ ...h, role: 'blobs' }];
+  };
+  for (const [path, summary] of [
+    ['health/backends', 'Health of the blob store'],
+    ['backends', 'Health of the blob store (the same as health/backends)'],
+  ] as const)
+    app.get(
+      `${base}/${path}`,
+      {
+        config: { action: 'artifacts:read' },
+        schema: { tags: TAGS, summary, security: BEARER, params: TENANT },
+      },
+      async () => ({ backends: await backends() }),
+    );
   app.get(
-    `${base}/health/backends`,
+    `${base}/health`,
     {
       config: { action: 'artifacts:read' },
-      schema: { tags: TAGS, summary: 'Health of the blob store', security: BEARER, params: TENANT },
+      schema: {
+        tags: TAGS,
+        summary: 'The artifact store: ok, or degraded with the backends that are not',
+        security: BEARER,
+        params: TENANT,
+      },
     },
     async () => {
-      const a = artifactsOf(ctx);
-      const h = await a.context.blobs.health();
-      return { backends: [{ ...h, role: 'blobs' }] };
+      const list = await backends();
+      return { status: list.every((b) => b.ok) ? 'ok' : 'degraded', backends: list };
     },
   );
 
@@ -217,61 +313,88 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
         },
       },
     },
-    async (req, reply) => {
-      const { tenant, id } = req.params as { tenant: string; id: string };
-      const q = req.query as { path?: string; mediaType?: string; sha256?: string };
-      const type = mediaType(req.headers['content-type']);
-      const raw = req.body instanceof Readable ? req.body : undefined;
-      let body: Readable;
-      let file: { path?: string; mediaType?: string; sha256?: string; size?: number };
-      try {
-        if (type === 'multipart/form-data' && raw) {
-          const form = await readMultipartFile(raw, req.headers, { fields: ['path', 'mediaType', 'sha256'] });
-          body = form.stream;
-          file = {
-            ...pick('path', q.path, form.fields.path, form.fileName || undefined),
-            // The part's own Content-Type is the default; a mediaType field or parameter says it outright.
-            ...pick('mediaType', q.mediaType, form.fields.mediaType, form.mediaType || undefined),
-            ...pick('sha256', q.sha256, form.fields.sha256),
-          };
-        } else {
-          if (raw) body = raw;
-          else if (req.body === undefined && (type === 'application/octet-stream' || type === ''))
-            body = Readable.from([]);
-          else
-            throw new HttpError(
-              'unsupported-media-type',
-              'send the file as application/octet-stream or multipart/form-data',
-            );
-          const size = declaredLength(req);
-          file = {
-            ...(q.path !== undefined && { path: q.path }),
-            ...(q.mediaType !== undefined && { mediaType: q.mediaType }),
-            ...(q.sha256 !== undefined && { sha256: q.sha256 }),
-            ...(size !== undefined && { size }),
-          };
-        }
-        if (file.path === undefined) throw new HttpError('bad-request', 'name the file: path is required');
-      } catch (e) {
-        if (raw && !raw.readableEnded) raw.resume();
-        throw e;
-      }
-      try {
-        const r = await artifactsOf(ctx).files.add(tenant, actor(req), id, {
-          ...file,
-          path: file.path,
-          body,
-        });
-        return reply.status(201).send(r);
-      } catch (e) {
-        // Refused before the body was read: drain it, so the answer reaches the client.
-        if (raw && !raw.readableEnded) {
-          raw.unpipe();
-          raw.resume();
-        }
-        if (body !== raw && !body.destroyed) body.destroy();
-        throw e;
-      }
+    (req, reply) => addFile(req, reply),
+  );
+
+  app.put(
+    `${base}/packages/:id/files/*`,
+    {
+      config: { action: 'artifacts:write' },
+      schema: {
+        tags: TAGS,
+        summary: 'Upload one file as raw bytes, its relative path in the URL',
+        description:
+          'The same as POST packages/:id/files with application/octet-stream, the path being the rest of ' +
+          'the URL (percent-encoded as needed). Nothing is replaced: a path already in the package is 409.',
+        security: BEARER,
+        params: {
+          type: 'object',
+          required: ['tenant', 'id', '*'],
+          properties: { tenant: NAME, id: ID, '*': { type: 'string', minLength: 1, maxLength: 1024 } },
+          additionalProperties: false,
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            mediaType: { type: 'string', maxLength: 255 },
+            sha256: { type: 'string', maxLength: 64 },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    (req, reply) => addFile(req, reply, (req.params as { '*': string })['*']),
+  );
+
+  app.get(
+    `${base}/files/:fileId`,
+    {
+      config: { action: 'artifacts:read' },
+      schema: {
+        tags: TAGS,
+        summary: 'A file: path, digest, size, and its storage locations (tier, restore status, last scrub)',
+        security: BEARER,
+        params: FILE_PARAMS,
+      },
+    },
+    async (req) => {
+      const { tenant, fileId } = req.params as { tenant: string; fileId: string };
+      const file = await artifactsOf(ctx).files.get(tenant, fileId);
+      await recordRead(services, req, null, { artifacts: 'file', file: fileId });
+      return { file };
+    },
+  );
+
+  app.get(
+    `${base}/deletions/plan`,
+    {
+      config: { action: 'artifacts:read' },
+      schema: {
+        tags: TAGS,
+        summary: 'The deletion dry run: what the deletion job would delete now, and what holds keep',
+        description:
+          "What the retention job's next run would delete: packages past their expiry and not held " +
+          '(`swept`: already marked deletion-eligible), packages whose deletion was interrupted (`resume`), ' +
+          'with their files; marked packages a hold now keeps; and the blobs no package would use any more. ' +
+          'Changes nothing.',
+        security: BEARER,
+        params: TENANT,
+        querystring: {
+          type: 'object',
+          properties: { limit: DECIMAL },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const { tenant } = req.params as { tenant: string };
+      const { limit } = req.query as { limit?: string };
+      const plan = await artifactsOf(ctx).deletion.plan(tenant, {
+        limit: parseIndex(limit, 'limit', 100, 1000),
+        withUnswept: true,
+      });
+      await recordRead(services, req, null, { artifacts: 'deletion-plan' });
+      return plan;
     },
   );
 
