@@ -82,19 +82,61 @@ describe('artifact jobs', () => {
     assert.ok(!lines.some((l) => l.startsWith('error')), lines.join('\n'));
   });
 
-  it('keeps going when a tenant fails', async () => {
+  it('keeps going when a tenant fails: logs that tenant, and still does the others', async () => {
+    const a = s.services.artifacts!;
+    await makeTenant(s, 'broken', 0);
+    const expired = async (tenant: string) => {
+      const p = (
+        await a.packages.create(tenant, 'test', {
+          name: 'n',
+          producer: 'p',
+          subject: 's',
+          retentionClass: 'transient',
+        })
+      ).package.id;
+      await a.files.add(tenant, 'test', p, { path: 'x.txt', body: Readable.from([Buffer.from(tenant)]) });
+      await a.packages.finalize(tenant, 'test', p);
+      return p;
+    };
+    const broken = await expired('broken');
+    const fine = await expired('acme');
+    await new Promise((r) => setTimeout(r, 1100));
+    // The broken tenant's audit log cannot be written: its sweep cannot record
+    // `deletion-eligible`, so its retention run throws.
+    s.faults.add('broken/audit');
     const lines: string[] = [];
+    const errors: { tenant?: string }[] = [];
     const jobs = startArtifactJobs({
-      artifacts: s.services.artifacts!,
-      tenants: async () => ['ghost', 'acme'],
+      artifacts: a,
+      // The failing tenant first: the one after it must still be done.
+      tenants: async () => ['broken', 'acme'],
       retentionMs: 0,
       scrubMs: 0,
-      log: { info: () => {}, warn: () => {}, error: (_o, m) => lines.push(m) },
+      log: {
+        info: (_o, m) => lines.push(`info ${m}`),
+        warn: (_o, m) => lines.push(`warn ${m}`),
+        error: (o, m) => {
+          errors.push(o as { tenant?: string });
+          lines.push(`error ${m}`);
+        },
+      },
     });
-    await jobs.retention();
-    await jobs.stop();
+    try {
+      await jobs.retention();
+    } finally {
+      await jobs.stop();
+      s.faults.delete('broken/audit');
+    }
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('error')),
+      ['error artifact retention failed for tenant broken'],
+      lines.join('\n'),
+    );
+    assert.equal(errors[0]?.tenant, 'broken');
+    assert.notEqual((await a.packages.get('broken', broken)).status, 'deleted');
+    assert.equal((await a.packages.get('acme', fine)).status, 'deleted', lines.join('\n'));
     assert.ok(
-      lines.every((l) => !l.includes('acme')),
+      lines.some((l) => /^info artifact retention: acme: 1 eligible, 1 packages deleted/.test(l)),
       lines.join('\n'),
     );
   });

@@ -102,10 +102,28 @@ describe('vellum package', () => {
 
   it('extends, holds and releases', async () => {
     const admin = tokens['tenant-admin'];
-    assert.match(
-      await ok(['package', 'extend', id, '--days', '30', '--reason', 'review'], admin),
-      /^expires /,
+    const expiry = async () => {
+      const e = JSON.parse(await ok(['package', 'get', id], tokens.reader)).package.retention.expiresAt;
+      assert.equal(typeof e, 'string', String(e));
+      return Date.parse(e);
+    };
+    const previous = await expiry();
+    assert.ok(Number.isFinite(previous));
+    // --days adds to the current expiry.
+    const out = await ok(['package', 'extend', id, '--days', '30', '--reason', 'review'], admin);
+    const m = /^expires (\S+)\n$/.exec(out);
+    assert.ok(m, out);
+    const extended = Date.parse(m[1]!);
+    assert.equal(extended, previous + 30 * 86_400_000, out);
+    assert.ok(extended > previous, out);
+    assert.equal(await expiry(), extended);
+    // --until sets it.
+    const until = new Date(extended + 86_400_000).toISOString();
+    assert.equal(
+      await ok(['package', 'extend', id, '--until', until, '--reason', 'more'], admin),
+      `expires ${until}\n`,
     );
+    assert.equal(await expiry(), Date.parse(until));
     const hold = (
       await ok(['package', 'hold', id, '--case', 'CASE-1', '--reason', 'legal'], tokens.approver)
     ).trim();
