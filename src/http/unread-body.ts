@@ -8,7 +8,11 @@
  * dropped for LINGER_MS more: a client that is still sending gets time to
  * read the answer (closing at once could reset the connection under it and
  * lose the answer). A body that ends within that time leaves the connection
- * open; one that has not ended by then has its connection closed.
+ * open. One that has not ended by then gets a half-close (FIN: the server
+ * sends no more, the client's reads see the end) while the server goes on
+ * dropping what arrives for LINGER_MS more; then the connection is closed.
+ * A client that reads its answer only after sending the whole body, and
+ * cannot send it within that time, may see the connection reset instead.
  */
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
@@ -25,10 +29,16 @@ export function closeUnreadBody(req: IncomingMessage, lingerMs = LINGER_MS): voi
   if (req.complete || req.destroyed || !(req.socket instanceof Socket)) return;
   req.unpipe();
   req.resume();
-  const timer = setTimeout(() => {
-    if (!req.complete) req.socket.destroy();
+  const socket = req.socket;
+  let timer = setTimeout(() => {
+    if (req.complete) return;
+    socket.end();
+    timer = setTimeout(() => req.destroy(), lingerMs);
+    timer.unref();
   }, lingerMs);
   timer.unref();
-  req.once('end', () => clearTimeout(timer));
-  req.once('close', () => clearTimeout(timer));
+  const stop = () => clearTimeout(timer);
+  req.once('end', stop);
+  req.once('close', stop);
+  socket.once('close', stop);
 }

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseRetention } from '../../src/cli/artifact-config.js';
+import { artifactSettings, parseRetention } from '../../src/cli/artifact-config.js';
 import { ArtifactClient } from '../../src/client/artifacts.js';
 import { VellumApiError } from '../../src/client/http.js';
 import { VellumClient } from '../../src/client/vellum-client.js';
@@ -27,6 +27,26 @@ describe('VELLUM_RETENTION', () => {
       'raw-evidence': { years: 2 },
       'summary-evidence': { seconds: 30 },
     });
+  });
+  it('takes the settings together, and an empty variable as unset', () => {
+    assert.deepEqual(
+      artifactSettings({ VELLUM_RETENTION: '', VELLUM_MAX_FILE_BYTES: '', S3_RETENTION_MODE: '' }),
+      {},
+    );
+    assert.deepEqual(
+      artifactSettings({
+        VELLUM_RETENTION: 'transient=1d',
+        VELLUM_MAX_PACKAGE_FILES: '50',
+        VELLUM_UPLOAD_TTL: '3600',
+        S3_RETENTION_MODE: 'COMPLIANCE',
+      }),
+      {
+        retention: { transient: { days: 1 } },
+        limits: { maxFilesPerPackage: 50 },
+        uploadTtlSeconds: 3600,
+        objectLock: { mode: 'COMPLIANCE' },
+      },
+    );
   });
   it('refuses what it cannot read, naming the problem', () => {
     for (const [text, why] of [
@@ -87,6 +107,8 @@ describe('vellum serve: artifact settings, scrub metric, package file and deleti
       ['VELLUM_RETENTION', 'forever=1d', /VELLUM_RETENTION: unknown class/],
       ['VELLUM_MAX_FILE_BYTES', '1k', /VELLUM_MAX_FILE_BYTES must be a positive integer/],
       ['VELLUM_UPLOAD_TTL', '0', /VELLUM_UPLOAD_TTL must be a positive integer/],
+      ['VELLUM_UPLOAD_TTL', '9000000000000', /VELLUM_UPLOAD_TTL must be a positive integer up to 31536000/],
+      ['VELLUM_MAX_FILE_BYTES', '9007199254740991', /up to 5497558138880/],
       ['S3_RETENTION_MODE', 'STRICT', /S3_RETENTION_MODE must be GOVERNANCE or COMPLIANCE/],
     ] as const) {
       const data = join(dir, `bad-${name}`);

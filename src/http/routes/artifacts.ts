@@ -390,7 +390,8 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const { tenant } = req.params as { tenant: string };
       const { limit } = req.query as { limit?: string };
       const plan = await artifactsOf(ctx).deletion.plan(tenant, {
-        limit: parseIndex(limit, 'limit', 100, 1000),
+        // The retention job's own batch: the plan shows what one run of it would take.
+        limit: parseIndex(limit, 'limit', 1000, 1000),
         withUnswept: true,
       });
       await recordRead(services, req, null, { artifacts: 'deletion-plan' });
