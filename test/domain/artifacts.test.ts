@@ -818,6 +818,88 @@ describe('artifact store', { concurrency: true }, () => {
         assert.equal((await h.metadata.artifacts!.files.list(t, p.id, true)).length, 2, 'the rows stay');
       });
 
+      it('reports a package deleted when its commit succeeds but the answer is lost; a refused request is not a claim', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        await a.files.add(t, 'w', p.id, { path: 'one.txt', body: chunks('one') });
+        await h.passExpiry(p.retention.expiresAt);
+        await a.deletion.sweep(t);
+        const own = (e: ArtifactEntry) => (e as { package?: unknown }).package === p.id;
+
+        // The deletion-requested entry is refused: nothing was claimed, and the reason says so.
+        h.failAuditWhen(t, (e) => own(e) && e.type === 'vellum.artifact.deletion-requested');
+        const r1 = (await a.deletion.run(t)).report!;
+        h.failAuditWhen(t, undefined);
+        const reason = r1.skipped.find((x) => x.package === p.id)?.reason ?? '';
+        assert.match(reason, /^failed \(unavailable\): not claimed; retried by the next run$/);
+        assert.doesNotMatch(reason, /stale/);
+
+        // markDeleted commits, then its answer is lost (an ambiguous commit).
+        const store = h.metadata.artifacts!.packages as { markDeleted: (...a: never[]) => Promise<boolean> };
+        const original = store.markDeleted;
+        store.markDeleted = async function (this: unknown, ...args: never[]) {
+          const r = await original.apply(this, args);
+          if ((args as unknown[])[0] === t) throw new Error('connection lost after commit (test fault)');
+          return r;
+        };
+        const r2 = (
+          await a.deletion.run(t).finally(() => {
+            store.markDeleted = original;
+          })
+        ).report!;
+        assert.equal((await a.packages.get(t, p.id)).status, 'deleted');
+        assert.deepEqual(r2.deleted, [{ package: p.id, files: 1, bytes: 3 }]);
+        assert.deepEqual(r2.skipped, []);
+        const events = await h.audit(t);
+        const completed = events.findIndex((e) => own(e) && e.type === 'vellum.artifact.deletion-completed');
+        assert.ok(completed >= 0);
+        assert.ok(
+          !events.some((e) => e.type === 'vellum.artifact.aborted'),
+          'no aborted entry for a deletion that happened',
+        );
+        assert.ok(
+          !events.some(
+            (e) => own(e) && e.type === 'vellum.artifact.deletion-failed' && events.indexOf(e) > completed,
+          ),
+        );
+      });
+
+      it('says when a plan is cut at its limit, and never plans more than the limit', async () => {
+        const t = await h.tenant();
+        let expiresAt = '';
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const { package: p } = await a.packages.create(t, 'w', pkgInput());
+          await a.files.add(t, 'w', p.id, { path: 'f.txt', body: chunks(`trunc ${i}`) });
+          ids.push(p.id);
+          expiresAt = p.retention.expiresAt!;
+        }
+        await h.passExpiry(expiresAt);
+        // Nothing swept yet: only withUnswept sees the expired ones.
+        const none = await a.deletion.plan(t, { limit: 2 });
+        assert.deepEqual([none.packages.length, none.truncated], [0, false]);
+        const cut = await a.deletion.plan(t, { limit: 2, withUnswept: true });
+        assert.deepEqual([cut.packages.length, cut.truncated], [2, true]);
+        const all = await a.deletion.plan(t, { limit: 10, withUnswept: true });
+        assert.deepEqual([all.packages.length, all.truncated], [3, false]);
+        // One swept, two not: eligible (1) plus expired (cut at 2 of 3) must not exceed the limit.
+        await a.deletion.sweep(t, 'system:retention', { limit: 1 });
+        const mixed = await a.deletion.plan(t, { limit: 2, withUnswept: true });
+        assert.equal(mixed.packages.length, 2);
+        assert.equal(mixed.truncated, true);
+        assert.equal(new Set(mixed.packages.map((x) => x.id)).size, 2);
+        const swept = await a.deletion.plan(t, { limit: 2 });
+        assert.deepEqual([swept.packages.length, swept.truncated], [1, false]);
+        await a.deletion.sweep(t);
+        const eligible = await a.deletion.plan(t, { limit: 3 });
+        assert.deepEqual(
+          [eligible.packages.length, eligible.truncated],
+          [3, true],
+          'eligible list at the limit',
+        );
+        assert.equal((await a.deletion.plan(t, { limit: 4 })).truncated, false);
+      });
+
       it('a dry run lists what would go and changes nothing', async () => {
         const t = await h.tenant();
         const { package: p } = await a.packages.create(t, 'w', pkgInput());
@@ -1396,6 +1478,28 @@ describe('artifact store', { concurrency: true }, () => {
           await a.uploads.collect(t);
           assert.deepEqual(await h.keys(t, 'uploads'), []);
         }
+      });
+
+      it('leaves an upload open with its parts when completing it into an open but expired package', async () => {
+        const t = await h.tenant();
+        const { package: p } = await a.packages.create(t, 'w', pkgInput());
+        const body = randomBytes(1200);
+        const up = await a.uploads.start(t, 'w', p.id, { path: 'late.bin', size: 1200, sha256: sha(body) });
+        await a.uploads.put(t, up.id, { offset: 0, body: chunks(body) });
+        await h.passExpiry(p.retention.expiresAt);
+        await assert.rejects(
+          a.uploads.complete(t, 'w', up.id),
+          (e: unknown) => isDomain('conflict')(e) && /expired/.test((e as Error).message),
+        );
+        const st = await a.uploads.status(t, up.id);
+        assert.deepEqual([st.state, st.received, st.failure ?? null], ['open', 1200, null]);
+        assert.equal((await h.keys(t, 'uploads')).length, 1, 'the parts are kept');
+        assert.deepEqual(await a.files.list(t, p.id), []);
+        // Once extended, the same upload completes.
+        await a.extensions.extend(t, 'w', p.id, { by: { days: 1 }, reason: 'late upload' });
+        const done = await a.uploads.complete(t, 'w', up.id);
+        assert.equal(done.file.sha256, sha(body));
+        assert.equal((await a.uploads.status(t, up.id)).state, 'completed');
       });
 
       it('stores nothing when the whole does not hash to the declared sha256, and closes the upload', async () => {

@@ -76,6 +76,8 @@ export interface DeletionPlan {
   readonly held: readonly { readonly id: string; readonly activeHolds: number }[];
   /** Blobs whose bytes would go: no package outside the plan uses them. */
   readonly blobs: readonly PlannedBlob[];
+  /** A list was cut at the limit: there is more than this plan shows (a later run gets the rest). */
+  readonly truncated: boolean;
 }
 
 export interface DeletionReport {
@@ -150,11 +152,19 @@ export class DeletionService {
     const { ctx } = this;
     checkName(tenant);
     const now = ctx.now();
-    const candidates = await ctx.store.packages.eligible(tenant, limitOf(o.limit));
+    const limit = limitOf(o.limit);
+    const candidates = await ctx.store.packages.eligible(tenant, limit);
+    let truncated = candidates.length >= limit;
     if (o.withUnswept) {
       const marked = new Set(candidates.map((p) => p.id));
-      for (const p of await ctx.store.packages.expired(tenant, now, limitOf(o.limit)))
-        if (!marked.has(p.id)) candidates.push(p);
+      const expired = await ctx.store.packages.expired(tenant, now, limit);
+      if (expired.length >= limit) truncated = true;
+      for (const p of expired) if (!marked.has(p.id)) candidates.push(p);
+      // Never more than `limit` packages in all.
+      if (candidates.length > limit) {
+        candidates.length = limit;
+        truncated = true;
+      }
     }
     const packages: PlannedPackage[] = [];
     const held: { id: string; activeHolds: number }[] = [];
@@ -184,9 +194,10 @@ export class DeletionService {
       if (w.blob.refcount <= (uses.get(w.blob.sha256) ?? 0)) blobs.push(planned(w.blob));
       seen.add(w.blob.sha256);
     }
-    for (const b of await ctx.store.blobs.unreferenced(tenant, now - STALE_CLAIM_MS, limitOf(o.limit)))
-      if (!seen.has(b.sha256)) blobs.push(planned(b));
-    return { tenant, plannedAt: new Date(now).toISOString(), packages, held, blobs };
+    const unreferenced = await ctx.store.blobs.unreferenced(tenant, now - STALE_CLAIM_MS, limit);
+    if (unreferenced.length >= limit) truncated = true;
+    for (const b of unreferenced) if (!seen.has(b.sha256)) blobs.push(planned(b));
+    return { tenant, plannedAt: new Date(now).toISOString(), packages, held, blobs, truncated };
   }
 
   /** Plans and executes at once; with `dryRun`, only plans. */
@@ -326,13 +337,17 @@ export class DeletionService {
         files,
         resumed,
       });
-    const failed = async (e: unknown) => {
+    const failed = async (e: unknown, claimed = true) => {
       const code = (e as { code?: string }).code ?? 'error';
       const message = (e as Error).message ?? String(e);
       await ctx.audit
         .append(tenant, who, ctx.now(), 'deletion-failed', { package: id, run, item: null, code, message })
         .catch(() => {});
-      return { skipped: `failed (${code}): a run takes it over once this claim is stale` };
+      return {
+        skipped: claimed
+          ? `failed (${code}): a run takes it over once this claim is stale`
+          : `failed (${code}): not claimed; retried by the next run`,
+      };
     };
     // A fresh claim is requested in the log first. A package already 'deleting' was requested by
     // the run that claimed it; whether its claim is stale only the claim itself can tell.
@@ -344,7 +359,7 @@ export class DeletionService {
       try {
         requestIndex = await requested((await ctx.store.files.list(tenant, id)).length, false);
       } catch (e) {
-        return failed(e);
+        return failed(e, false);
       }
     }
     let claimed: 'claimed' | 'resumed' | false;
@@ -383,6 +398,7 @@ export class DeletionService {
       return { skipped: reason };
     }
     let completedIndex: number | null = null;
+    let done: { files: number; bytes: number } | null = null;
     try {
       const files = await ctx.store.files.list(tenant, id);
       if (requestIndex === null) await requested(files.length, claimed === 'resumed');
@@ -416,6 +432,7 @@ export class DeletionService {
         if (removed) bytes += file.size;
       }
       // The completed entry is durable before the package is 'deleted': never a deleted package without one.
+      done = { files: files.length, bytes };
       const at = ctx.now();
       completedIndex = await ctx.audit.append(tenant, who, at, 'deletion-completed', {
         package: id,
@@ -438,6 +455,7 @@ export class DeletionService {
         }),
       );
       if (!marked) {
+        done = null;
         const p = await ctx.store.packages.get(tenant, id);
         const reason =
           p?.status === 'deleted'
@@ -448,7 +466,10 @@ export class DeletionService {
       }
       return { files: files.length, bytes };
     } catch (e) {
-      if (completedIndex !== null)
+      if (completedIndex !== null) {
+        // The commit may have happened before the failure (an ambiguous commit): then it is done.
+        const p = await ctx.store.packages.get(tenant, id).catch(() => undefined);
+        if (p?.status === 'deleted' && done) return done;
         await ctx.audit.aborted(
           tenant,
           who,
@@ -457,6 +478,7 @@ export class DeletionService {
           'deletion-completed',
           (e as Error).message ?? String(e),
         );
+      }
       return failed(e);
     }
   }

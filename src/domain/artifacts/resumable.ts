@@ -286,6 +286,12 @@ export class UploadService {
       await this.#end(tenant, u.id, 'aborted', closed.message);
       throw closed;
     }
+    // Open but expired: it may still be extended, so the upload stays open with its parts (as in `put`).
+    const expired = notTakingFiles(pkg, ctx.now());
+    if (expired) {
+      await ctx.store.uploads.transition(tenant, u.id, ['completing'], 'open', { now: ctx.now() });
+      throw expired;
+    }
     const parts = await ctx.store.uploads.parts(tenant, u.id);
     let added: AddedFile;
     try {
