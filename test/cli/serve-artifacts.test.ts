@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { ArtifactClient } from '../../src/client/artifacts.js';
 import { VellumApiError } from '../../src/client/http.js';
 import { VellumClient } from '../../src/client/vellum-client.js';
 import { describeRun, hasStackTrace, run, vellumMain } from '../helpers/cli.js';
+import { filesUnder } from '../helpers/files.js';
 import { type Server, startServer } from '../helpers/server.js';
 
 const ADMIN = `vk_0123456789abcdef_${'C'.repeat(42)}E`;
@@ -177,17 +178,9 @@ describe('vellum serve: artifact settings, scrub metric, package file and deleti
     );
 
     // The bytes on disk change behind Vellum's back.
-    const find = (d: string): string | undefined => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) {
-          const f = find(p);
-          if (f) return f;
-        } else if (e.name === sha('bytes that will rot') && p.includes(join('blobs', 'hot'))) return p;
-      }
-      return undefined;
-    };
-    const blob = find(join(dir, 'data', 'blobs'));
+    const blob = filesUnder(join(dir, 'data', 'blobs', 'hot')).find((f) =>
+      f.endsWith(sha('bytes that will rot')),
+    );
     assert.ok(blob, 'the blob is on disk');
     chmodSync(blob, 0o600);
     writeFileSync(blob, 'bytes that have rotted');

@@ -1,7 +1,8 @@
-/** Reads a directory tree into a map of slash-separated relative paths to bytes. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+/** Directory trees read back in tests. */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Reads a directory tree into a map of slash-separated relative paths to bytes. */
 export function readTree(dir: string, prefix = ''): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   for (const name of readdirSync(dir).sort()) {
@@ -11,4 +12,16 @@ export function readTree(dir: string, prefix = ''): Map<string, Uint8Array> {
     else out.set(rel, new Uint8Array(readFileSync(p)));
   }
   return out;
+}
+
+/** The paths of every file under `dir` (none when it does not exist), sorted. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name));
+  };
+  walk(dir);
+  return out.sort();
 }

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { filesUnder } from '../helpers/files.js';
 import { call, makeTenant, openStack, type Stack, type TenantFixture } from '../helpers/http.js';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -78,16 +78,7 @@ describe('artifact uploads: multipart forms and resumable uploads', () => {
       mediaType: string;
     }[];
   /** Every blob and staged object the filesystem store holds for acme. */
-  const stored = () => {
-    const out: string[] = [];
-    const walk = (d: string) => {
-      if (!existsSync(d)) return;
-      for (const e of readdirSync(d, { withFileTypes: true }))
-        e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name));
-    };
-    walk(join(s.dir, 'blobs'));
-    return out.filter((f) => f.includes('/acme/')).sort();
-  };
+  const stored = () => filesUnder(join(s.dir, 'blobs')).filter((f) => f.includes('/acme/'));
   const postForm = (id: string, f: { body: Buffer; type: string }, q = '') =>
     call(s.app, 'POST', `${base}/packages/${id}/files${q}`, { token: w, body: f.body, type: f.type });
   const download = async (fileId: string) =>

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { filesUnder } from '../helpers/files.js';
 import { call, makeTenant, openStack, type Stack, type TenantFixture } from '../helpers/http.js';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -54,15 +54,7 @@ describe('artifact routes: raw PUT, file locations, deletion plan, health', () =
       mediaType: string;
     }[];
   /** Every file under the filesystem blob store. */
-  const stored = () => {
-    const out: string[] = [];
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true }))
-        e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name));
-    };
-    walk(join(s.dir, 'blobs'));
-    return out.sort();
-  };
+  const stored = () => filesUnder(join(s.dir, 'blobs'));
 
   it('takes a raw PUT with the relative path in the URL', async () => {
     const id = await create();
