@@ -336,11 +336,21 @@ export class FileService {
   }
 }
 
-function checkOpen(pkg: PackageRow, now: number, maxFiles: number): void {
+/** Why `pkg` takes no file now (a 'conflict': not open, or expired); undefined when it does. */
+export function notTakingFiles(pkg: PackageRow, now: number): DomainError | undefined {
   if (pkg.status !== 'open')
-    throw new DomainError('conflict', `package ${pkg.id} is ${pkg.status}: a finalized package is immutable`);
+    return new DomainError(
+      'conflict',
+      `package ${pkg.id} is ${pkg.status}: a finalized package is immutable`,
+    );
   if (pkg.expiresAt !== null && pkg.expiresAt <= now)
-    throw new DomainError('conflict', `package ${pkg.id} has expired: no files can be added`);
+    return new DomainError('conflict', `package ${pkg.id} has expired: no files can be added`);
+  return undefined;
+}
+
+function checkOpen(pkg: PackageRow, now: number, maxFiles: number): void {
+  const closed = notTakingFiles(pkg, now);
+  if (closed) throw closed;
   if (pkg.fileCount >= maxFiles)
     throw new DomainError('too-large', `a package holds at most ${maxFiles} files`);
 }

@@ -29,13 +29,13 @@
  * finds the file already added and answers with it.
  */
 import type { Readable } from 'node:stream';
-import type { PackageRow, UploadPartRow, UploadRow, UploadState } from '../../storage/artifact-store.js';
+import type { UploadPartRow, UploadRow, UploadState } from '../../storage/artifact-store.js';
 import type { BlobRead, BlobSource } from '../../storage/blob-store.js';
 import { DomainError } from '../errors.js';
 import { checkName } from '../names.js';
 import { type ArtifactContext, isId } from './context.js';
 import { fromStorage } from './failures.js';
-import type { AddedFile, FileService } from './files.js';
+import { type AddedFile, type FileService, notTakingFiles } from './files.js';
 import * as input from './inputs.js';
 import { normalizePath } from './paths.js';
 import { fileView } from './views.js';
@@ -476,21 +476,6 @@ export class UploadService {
       }
     }
   }
-}
-
-/**
- * Why `pkg` takes no file now, as the same 'conflict' FileService.add
- * answers; undefined when it does.
- */
-function notTakingFiles(pkg: PackageRow, now: number): DomainError | undefined {
-  if (pkg.status !== 'open')
-    return new DomainError(
-      'conflict',
-      `package ${pkg.id} is ${pkg.status}: a finalized package is immutable`,
-    );
-  if (pkg.expiresAt !== null && pkg.expiresAt <= now)
-    return new DomainError('conflict', `package ${pkg.id} has expired: no files can be added`);
-  return undefined;
 }
 
 function offsetConflict(u: UploadRow): DomainError {

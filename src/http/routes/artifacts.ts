@@ -81,12 +81,9 @@ export function artifactRoutes(app: FastifyInstance, ctx: RouteContext): void {
    */
   async function addFile(req: FastifyRequest, reply: FastifyReply, urlPath?: string) {
     const { tenant, id } = req.params as { tenant: string; id: string };
+    // PUT's query schema has no path: the URL gives it.
     const q = { ...(req.query as { path?: string; mediaType?: string; sha256?: string }) };
-    if (urlPath !== undefined) {
-      if (q.path !== undefined)
-        throw new HttpError('bad-request', 'the path is in the URL: do not give it as a query parameter too');
-      q.path = urlPath;
-    }
+    if (urlPath !== undefined) q.path = urlPath;
     const type = mediaType(req.headers['content-type']);
     if (urlPath !== undefined && type === 'multipart/form-data')
       throw new HttpError(
